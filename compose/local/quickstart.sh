@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The README's two quickstart commands, from a fresh clone on a fresh machine:
+#   npm run demo       dbtwin live on the local stack
+#   npm run test:all   every test tier against the real stack
+# Each installs dependencies when needed, builds, brings the local stack up (idempotent) and registers
+# the local Debezium connectors before it does its part.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+mode="${1:-}"
+shift || true
+
+step() { printf '\n== %s\n' "$*"; }
+
+# npm ci only when the lock file changed since the last install: a warm run takes seconds.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "installing dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+step "building (tsc)"
+npm run -s build
+step "local stack (compose/local/stack.sh up)"
+bash compose/local/stack.sh up
+step "Debezium connectors (dbtwin connectors apply compose/connectors/local)"
+node dist/cli/dbtwin.js connectors apply compose/connectors/local
+
+case "$mode" in
+  demo)
+    step "demo (dbtwin demo)"
+    exec node dist/cli/dbtwin.js demo "$@"
+    ;;
+  test)
+    step "tests: unit, integration, end-to-end"
+    exec bash test/run-tests.sh all
+    ;;
+  *)
+    echo "usage: compose/local/quickstart.sh demo|test" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,54 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What a long-running dbtwin process reports on its admin port. */
+export interface AdminState {
+  /** True once the process is doing its work (e.g. its consumer joined the group). */
+  ready(): boolean;
+  /** A JSON-safe snapshot for `/status`. */
+  status(): Record<string, unknown>;
+}
+
+/**
+ * The admin HTTP endpoint every long-running dbtwin process serves (design §7): `/healthz` (the
+ * process is alive), `/readyz` (it is doing its work: 503 until then) and `/status` (JSON).
+ * Binds 127.0.0.1 unless `host` says otherwise; port 0 picks a free port.
+ */
+export class AdminServer {
+  private server: Server | undefined;
+
+  constructor(
+    private readonly state: AdminState,
+    private readonly port: number,
+    private readonly host = '127.0.0.1',
+  ) {}
+
+  /** Starts listening; resolves with the bound port. */
+  async start(): Promise<number> {
+    const server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      const send = (code: number, body: unknown): void => {
+        res.writeHead(code, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.method !== 'GET') return send(405, { error: 'only GET' });
+      if (path === '/healthz') return send(200, { status: 'ok' });
+      if (path === '/readyz')
+        return this.state.ready() ? send(200, { status: 'ready' }) : send(503, { status: 'starting' });
+      if (path === '/status') return send(200, this.state.status());
+      return send(404, { error: `no such endpoint ${path}`, endpoints: ['/healthz', '/readyz', '/status'] });
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, this.host, () => resolve());
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise((resolve) => server.close(resolve));
+  }
+}

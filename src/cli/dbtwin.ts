@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { DbtwinError } from '../core/dbtwin-error.js';
+import { registerConnectorsCommand } from './commands/connectors-command.js';
+import { registerDecodeCommand } from './commands/decode-command.js';
+import { registerDemoCommand } from './commands/demo-command.js';
+
+/**
+ * The `dbtwin` command line. Errors dbtwin raises on purpose print as `[DBTxxxx] message — hint` and
+ * exit 1; anything else is a bug and prints its stack.
+ */
+const program = new Command('dbtwin')
+  .description(
+    'dbtwin — bidirectional replication gateway (MySQL/MariaDB ⇄ Oracle ⇄ PostgreSQL) on Debezium and Kafka',
+  )
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerConnectorsCommand(program);
+registerDecodeCommand(program);
+registerDemoCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof DbtwinError) {
+    console.error(`dbtwin: ${error.describe()}`);
+    process.exitCode = 1;
+  } else if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode;
+  } else {
+    console.error('dbtwin: unexpected error (a bug — please report it with this trace):', error);
+    process.exitCode = 70;
+  }
+}
