@@ -12,10 +12,13 @@ shift || true
 
 step() { printf '\n== %s\n' "$*"; }
 
-# npm ci only when the lock file changed since the last install: a warm run takes seconds.
+# Install only when the lock file changed since the last install: a warm run takes seconds.
+# `npm install` with the committed lock file installs exactly the locked versions. Not `npm ci`: the
+# registry these machines reach lacks the other platforms' optional native packages (darwin/win32
+# builds of msgpackr-extract), so the lock cannot list them and `npm ci` refuses it as out of sync.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "installing dependencies (npm ci)"
-  npm ci --no-audit --no-fund
+  step "installing dependencies (npm install from package-lock.json)"
+  npm install --no-audit --no-fund
 fi
 step "building (tsc)"
 npm run -s build
