@@ -5,6 +5,7 @@
 #   stack.sh up       fetch once (cached), configure MariaDB/PostgreSQL for Debezium, start what is down
 #   stack.sh down     stop Kafka Connect and Kafka (the machine's databases and Redis stay up)
 #   stack.sh status   each component with its address and state; exit 1 if any is down
+#   stack.sh restart-connect   a fresh Kafka Connect worker (see cmd_restart_connect)
 #
 # Idempotent: a second `up` changes nothing and says so. Every failure names the component, the
 # cause and the log to read; every wait is bounded.
@@ -166,14 +167,16 @@ ensure_mariadb() {
   local out
   out="$(mariadb_sql "
     CREATE DATABASE IF NOT EXISTS dbtwin;
+    CREATE DATABASE IF NOT EXISTS dbtwin_scratch;
     CREATE USER IF NOT EXISTS 'debezium'@'%' IDENTIFIED BY 'dbz';
     CREATE USER IF NOT EXISTS 'debezium'@'localhost' IDENTIFIED BY 'dbz';
     GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT, BINLOG MONITOR, LOCK TABLES ON *.* TO 'debezium'@'%', 'debezium'@'localhost';
     CREATE USER IF NOT EXISTS 'dbtwin'@'%' IDENTIFIED BY 'dbtwin';
     CREATE USER IF NOT EXISTS 'dbtwin'@'localhost' IDENTIFIED BY 'dbtwin';
     GRANT ALL PRIVILEGES ON dbtwin.* TO 'dbtwin'@'%', 'dbtwin'@'localhost';
+    GRANT ALL PRIVILEGES ON dbtwin_scratch.* TO 'dbtwin'@'%', 'dbtwin'@'localhost';
     GRANT SELECT ON *.* TO 'dbtwin'@'%', 'dbtwin'@'localhost';")" || fail "mariadb" "cannot create the dbtwin database and users: $out" "/var/log/mysql/error.log"
-  ok "mariadb" "127.0.0.1:3306 up, binlog ROW/FULL, database dbtwin"
+  ok "mariadb" "127.0.0.1:3306 up, binlog ROW/FULL, databases dbtwin (captured), dbtwin_scratch"
 }
 
 pg_version() { ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1; }
@@ -198,11 +201,14 @@ ensure_postgres() {
     [ "$(pg_sql 'SHOW wal_level')" = "logical" ] || fail "postgresql" "restarted, but wal_level is still not logical" "$log"
     changed "postgresql" "wal_level=logical, 20 replication slots (conf.d/95-dbtwin-debezium.conf), restarted"
   fi
-  if [ "$(pg_sql "SELECT 1 FROM pg_database WHERE datname = 'dbtwin'")" != "1" ]; then
-    pg_sql 'CREATE DATABASE dbtwin' >/dev/null || fail "postgresql" "cannot create database dbtwin" "$log"
-    changed "postgresql" "database dbtwin created"
-  fi
-  ok "postgresql" "127.0.0.1:5432 up, wal_level logical, database dbtwin"
+  # dbtwin: captured by the local Debezium source; dbtwin_scratch: engine tests that need no capture.
+  for db in dbtwin dbtwin_scratch; do
+    if [ "$(pg_sql "SELECT 1 FROM pg_database WHERE datname = '$db'")" != "1" ]; then
+      pg_sql "CREATE DATABASE $db" >/dev/null || fail "postgresql" "cannot create database $db" "$log"
+      changed "postgresql" "database $db created"
+    fi
+  done
+  ok "postgresql" "127.0.0.1:5432 up, wal_level logical, databases dbtwin, dbtwin_scratch"
 }
 
 ensure_redis() {
@@ -382,12 +388,22 @@ cmd_status() {
   return $bad
 }
 
+# Debezium 3.2.0 cannot restart a failed task inside a running worker ("DebeziumOpenLineageEmitter not
+# initialized", DBZ-9504, fixed after 3.2); a fresh worker starts it cleanly.
+cmd_restart_connect() {
+  say "dbtwin local stack: restarting Kafka Connect"
+  stop_pid "kafka connect" "$RUN/connect.pid"
+  need_tools
+  ensure_connect
+}
+
 case "${1:-}" in
   up) cmd_up ;;
+  restart-connect) cmd_restart_connect ;;
   down) cmd_down ;;
   status) cmd_status ;;
   *)
-    echo "usage: compose/local/stack.sh up|down|status" >&2
+    echo "usage: compose/local/stack.sh up|down|status|restart-connect" >&2
     exit 2
     ;;
 esac

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { DbtwinError } from '../core/dbtwin-error.js';
+import { registerConfigCommand } from './commands/config-command.js';
 import { registerConnectorsCommand } from './commands/connectors-command.js';
 import { registerDecodeCommand } from './commands/decode-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
+import { registerDlqCommand } from './commands/dlq-command.js';
+import { registerRunCommand } from './commands/run-command.js';
 
 /**
  * The `dbtwin` command line. Errors dbtwin raises on purpose print as `[DBTxxxx] message — hint` and
@@ -16,9 +19,12 @@ const program = new Command('dbtwin')
   .version('0.1.0')
   .showHelpAfterError();
 
+registerConfigCommand(program);
 registerConnectorsCommand(program);
 registerDecodeCommand(program);
 registerDemoCommand(program);
+registerDlqCommand(program);
+registerRunCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,10 +1,10 @@
 /**
  * Stable error codes. Each code is part of dbtwin's operator interface: it appears in logs, dead
  * letters and CLI output, so a code is never renamed or reused. Ranges:
- * - DBT1xxx configuration and steering (the operator must change something),
+ * - DBT1xxx configuration (the operator must change something before dbtwin can go on),
  * - DBT2xxx source/decoding (a message could not be understood),
  * - DBT3xxx target/apply,
- * - DBT4xxx local stack and infrastructure,
+ * - DBT4xxx services and infrastructure,
  * - DBT9xxx bugs (dbtwin itself is wrong; report them).
  */
 export enum ErrorCode {
@@ -12,6 +12,12 @@ export enum ErrorCode {
   ConfigInvalid = 'DBT1001',
   /** A Kafka Connect connector config file is invalid or was rejected by Kafka Connect. */
   ConnectorConfigInvalid = 'DBT1002',
+  /** A change arrived for a table the link has no mapping for. Add the table to the link, or exclude it at the connector. */
+  TableNotMapped = 'DBT1003',
+  /** A change names a column that the target table does not have. Add the column or map it in the link. */
+  ColumnNotMapped = 'DBT1004',
+  /** The target table does not exist or has no primary key, so changes cannot be applied idempotently. */
+  TargetTableUnusable = 'DBT1005',
 
   /** A Kafka message value is not valid JSON. The raw message is kept in the dead-letter queue. */
   MessageNotJson = 'DBT2001',
@@ -19,6 +25,15 @@ export enum ErrorCode {
   EnvelopeInvalid = 'DBT2002',
   /** A field value does not match its declared Debezium type or logical type. */
   FieldValueInvalid = 'DBT2003',
+
+  /** A value cannot be stored in its target column (range, length, type). The row goes to the dead-letter queue. */
+  ValueDoesNotFit = 'DBT3001',
+  /** The target rejected a row for a constraint (foreign key, unique key other than the primary key, check). */
+  ConstraintViolation = 'DBT3002',
+  /** The target rejected a statement for a reason that retrying will not change (classified poison). */
+  ApplyRejected = 'DBT3003',
+  /** The target is down, restarting, or refused a lock/deadlock: the link pauses, backs off and retries. */
+  TargetUnavailable = 'DBT3004',
 
   /** A service of the local stack or of the deployment is unreachable. dbtwin retries with backoff. */
   ServiceUnreachable = 'DBT4001',
@@ -31,21 +46,32 @@ export enum ErrorCode {
 
 /**
  * How an error should be handled:
- * - `steering`: the operator must change configuration or input; retrying alone will not help;
- * - `abort`: this piece of work cannot go on now (a service is down); retry later or elsewhere;
+ * - `steering`: the operator must change configuration or input; retrying alone will not help
+ *   (a message with this kind of error goes to the dead-letter queue, the rest flows on);
+ * - `abort`: this piece of work cannot go on now (a service is down); retry later;
  * - `bug`: dbtwin is wrong.
  */
 export type ErrorKind = 'steering' | 'abort' | 'bug';
 
-const KIND_BY_PREFIX: Record<string, ErrorKind> = {
-  DBT1: 'steering',
-  DBT2: 'steering',
-  DBT3: 'abort',
-  DBT4: 'abort',
-  DBT9: 'bug',
+const KIND: Record<ErrorCode, ErrorKind> = {
+  [ErrorCode.ConfigInvalid]: 'steering',
+  [ErrorCode.ConnectorConfigInvalid]: 'steering',
+  [ErrorCode.TableNotMapped]: 'steering',
+  [ErrorCode.ColumnNotMapped]: 'steering',
+  [ErrorCode.TargetTableUnusable]: 'steering',
+  [ErrorCode.MessageNotJson]: 'steering',
+  [ErrorCode.EnvelopeInvalid]: 'steering',
+  [ErrorCode.FieldValueInvalid]: 'steering',
+  [ErrorCode.ValueDoesNotFit]: 'steering',
+  [ErrorCode.ConstraintViolation]: 'steering',
+  [ErrorCode.ApplyRejected]: 'steering',
+  [ErrorCode.TargetUnavailable]: 'abort',
+  [ErrorCode.ServiceUnreachable]: 'abort',
+  [ErrorCode.ConnectorFailed]: 'abort',
+  [ErrorCode.InternalInvariant]: 'bug',
 };
 
-/** The handling kind of a code, from its range. */
+/** The handling kind of a code. */
 export function kindOf(code: ErrorCode): ErrorKind {
-  return KIND_BY_PREFIX[code.slice(0, 4)] ?? 'bug';
+  return KIND[code];
 }

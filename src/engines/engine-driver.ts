@@ -1,20 +1,29 @@
+import type { CompiledStatement } from './dialect.js';
+
 /**
  * The connection extension point every engine implements (design §1: only `src/engines/<engine>/`
  * imports a database driver). Sessions are opened in UTC with strict modes, so values mean the same
  * whichever engine reads them.
  */
-export interface EngineDriver {
-  /** Runs one statement with bound parameters (never concatenated) and returns its rows, if any. */
-  query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+export interface EngineDriver extends EngineSession {
+  /** The server's version string (`10.11.19-MariaDB-…`, `8.4.3`, `15.20`, `23.5.0.24.07`), for the compiler's flavour. */
+  serverVersion(): Promise<string>;
   /** Runs `work` inside one transaction on one connection; commits when it resolves, rolls back when it throws. */
   transaction<T>(work: (tx: EngineSession) => Promise<T>): Promise<T>;
   /** Closes every connection. */
   close(): Promise<void>;
 }
 
-/** One connection inside a transaction. */
+/** One connection (inside a transaction) or the pool (outside one). */
 export interface EngineSession {
+  /** Runs one statement with bound parameters (never concatenated) and returns its rows, if any. */
   query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  /**
+   * Runs a compiled statement. Returns the rows a `single` SELECT produced (empty for DML) and the
+   * affected-row count. For `many`, a failing bind row throws an error that names the failing row
+   * indexes (Oracle `batchErrors`).
+   */
+  execute(statement: CompiledStatement): Promise<{ rows: Record<string, unknown>[]; affected: number }>;
 }
 
 /** Where and as whom to connect. `password` is redacted from logs (see core/logger.ts). */

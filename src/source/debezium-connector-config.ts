@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DbtwinError } from '../core/dbtwin-error.js';
 import { ErrorCode } from '../core/error-codes.js';
+import { substituteEnv } from '../config/env-substitution.js';
 
 /** A Debezium connector definition as Kafka Connect's REST API takes it, with the file it came from. */
 export interface ConnectorDefinition {
@@ -47,27 +48,8 @@ const OBSOLETE: Readonly<Record<string, string>> = {
   'database.history.kafka.bootstrap.servers': 'schema.history.internal.kafka.bootstrap.servers',
 };
 
-/**
- * Fills `${VAR}` and `${VAR:-default}` from `env`. A variable with neither a value nor a default is an
- * error naming the file and key, so a secret is never silently sent as an empty string.
- */
-export function substituteEnv(value: string, env: NodeJS.ProcessEnv, where: string): string {
-  return value.replace(
-    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
-    (_match, name: string, fallback: string | undefined) => {
-      const found = env[name];
-      if (found !== undefined && found !== '') return found;
-      if (fallback !== undefined) return fallback;
-      throw new DbtwinError(
-        ErrorCode.ConnectorConfigInvalid,
-        `${where}: environment variable ${name} is not set and has no default`,
-        {
-          hint: `export ${name}=… or write \${${name}:-default} in the file`,
-        },
-      );
-    },
-  );
-}
+// Re-exported because existing callers (and this module's unit test) import it from here.
+export { substituteEnv };
 
 /** Checks a connector config against what dbtwin needs; returns every problem at once. */
 export function checkConnectorConfig(def: ConnectorDefinition): string[] {

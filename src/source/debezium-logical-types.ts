@@ -237,6 +237,9 @@ function decodePlain(
       if (n < INT64_MIN || n > UINT64_MAX) throw invalid(path, `${n} is outside the 64-bit integer range`);
       return n;
     }
+    // Kafka Connect's JsonConverter names FLOAT32/FLOAT64 `float`/`double` in the JSON schema.
+    case 'float':
+    case 'double':
     case 'float32':
     case 'float64':
       return toFloat(raw, path);

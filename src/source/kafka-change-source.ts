@@ -21,10 +21,19 @@ export interface SourceMessage {
  * (at-least-once; apply is idempotent). A rejected promise leaves the offsets uncommitted and the
  * batch is fetched again after the consumer's retry.
  */
-export type BatchHandler = (
-  messages: readonly SourceMessage[],
-  batch: { topic: string; partition: number },
-) => Promise<void>;
+export type BatchHandler = (messages: readonly SourceMessage[], batch: BatchControl) => Promise<void>;
+
+/** What a handler may do while it holds a batch (for instance while it waits for a target to come back). */
+export interface BatchControl {
+  readonly topic: string;
+  readonly partition: number;
+  /** Keeps the group membership alive during a long wait; call at least every few seconds. */
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or the partition was taken away: give up without committing. */
+  isRunning(): boolean;
+  /** Stops fetching this partition until the returned function is called. */
+  pause(): () => void;
+}
 
 /** Options of a change source. */
 export interface ChangeSourceOptions {
@@ -36,6 +45,8 @@ export interface ChangeSourceOptions {
   readonly topics: readonly (string | RegExp)[];
   /** Where a group without committed offsets starts. Default false (only new messages). */
   readonly fromBeginning?: boolean;
+  /** Partitions handled in parallel; default 1. Order within a partition always holds. */
+  readonly concurrency?: number;
   readonly logger: Logger;
 }
 
@@ -80,6 +91,7 @@ export class KafkaChangeSource {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.concurrency ?? 1,
       eachBatch: async (payload: EachBatchPayload) => {
         const { batch } = payload;
         if (batch.messages.length === 0) return;
@@ -92,7 +104,13 @@ export class KafkaChangeSource {
           headers: flattenHeaders(m.headers),
           timestampMs: Number(m.timestamp),
         }));
-        await handler(messages, { topic: batch.topic, partition: batch.partition });
+        await handler(messages, {
+          topic: batch.topic,
+          partition: batch.partition,
+          heartbeat: () => payload.heartbeat(),
+          isRunning: () => payload.isRunning() && !payload.isStale(),
+          pause: () => payload.pause(),
+        });
         const last = messages[messages.length - 1]!;
         payload.resolveOffset(last.offset);
         await consumer.commitOffsets([

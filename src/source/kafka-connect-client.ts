@@ -55,6 +55,24 @@ export class KafkaConnectClient {
       ConnectorStatus | undefined;
   }
 
+  /**
+   * Forgets where the connector was (KIP-875: stop, delete offsets, resume), so it starts as if new:
+   * by its `snapshot.mode`. For a source whose stored position the database no longer has (a dropped
+   * PostgreSQL slot, purged binlogs).
+   */
+  async resetOffsets(name: string): Promise<void> {
+    const path = `/connectors/${encodeURIComponent(name)}`;
+    await this.request('PUT', `${path}/stop`);
+    const deadline = Date.now() + 30_000;
+    while ((await this.status(name))?.connector.state !== 'STOPPED') {
+      if (Date.now() > deadline)
+        throw new DbtwinError(ErrorCode.ConnectorFailed, `connector ${name} did not stop within 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    await this.request('DELETE', `${path}/offsets`);
+    await this.request('PUT', `${path}/resume`);
+  }
+
   /** Removes the connector (its offsets stay in Connect's offset topic). */
   async remove(name: string): Promise<void> {
     await this.request('DELETE', `/connectors/${encodeURIComponent(name)}`, undefined, [404]);

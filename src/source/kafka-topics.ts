@@ -11,6 +11,18 @@ export class KafkaTopics {
     this.kafka = new Kafka({ clientId: 'dbtwin-topics', brokers: [...brokers], logLevel: logLevel.NOTHING });
   }
 
+  /** The topics, of those named, that exist. */
+  async existing(topics: readonly string[]): Promise<string[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const all = new Set(await admin.listTopics());
+      return topics.filter((t) => all.has(t));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   /** The topics, of those named, that exist and hold at least one message. */
   async withData(topics: readonly string[]): Promise<string[]> {
     const admin = this.kafka.admin();

@@ -98,8 +98,9 @@ export const cols = {
   int16: (field: string, o: FieldOptions = {}): SchemaField => col(field, 'int16', o),
   int32: (field: string, o: FieldOptions = {}): SchemaField => col(field, 'int32', o),
   int64: (field: string, o: FieldOptions = {}): SchemaField => col(field, 'int64', o),
-  float32: (field: string, o: FieldOptions = {}): SchemaField => col(field, 'float32', o),
-  float64: (field: string, o: FieldOptions = {}): SchemaField => col(field, 'float64', o),
+  // The names JsonConverter writes for FLOAT32/FLOAT64.
+  float32: (field: string, o: FieldOptions = {}): SchemaField => col(field, 'float', o),
+  float64: (field: string, o: FieldOptions = {}): SchemaField => col(field, 'double', o),
   boolean: (field: string, o: FieldOptions = {}): SchemaField => col(field, 'boolean', o),
   string: (field: string, o: FieldOptions = {}): SchemaField => col(field, 'string', o),
   bytes: (field: string, o: FieldOptions = {}): SchemaField => col(field, 'bytes', o),

@@ -67,6 +67,22 @@ export function registerConnectorsCommand(program: Command): void {
     });
 
   connectors
+    .command('reset-offsets')
+    .description(
+      'make connectors forget their source position and start again by their snapshot.mode (stop, delete offsets, resume)',
+    )
+    .argument('<names...>')
+    .option(...urlOption)
+    .action(async (names: string[], opts: { connectUrl?: string }) => {
+      const client = new KafkaConnectClient(opts.connectUrl ?? endpointsFromEnv().connectUrl);
+      for (const name of names) {
+        await client.resetOffsets(name);
+        const status = await client.waitRunning(name);
+        console.log(`reset ${name}  ${status.connector.state}`);
+      }
+    });
+
+  connectors
     .command('remove')
     .description('unregister connectors by name (their offsets stay in Kafka Connect)')
     .argument('<names...>')

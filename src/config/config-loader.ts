@@ -1,0 +1,651 @@
+import { readFile } from 'node:fs/promises';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import type { EngineName } from '../core/change-event.js';
+import { DbtwinError } from '../core/dbtwin-error.js';
+import { ErrorCode } from '../core/error-codes.js';
+import type { DbtwinConfig, LinkConfig, SideConfig } from './dbtwin-config.js';
+import { expandEnv, hasEnvPlaceholder } from './env-substitution.js';
+import { endpointsFromEnv } from './environment.js';
+
+/** The file `dbtwin` commands read when none is named. Relative to the working directory. */
+export const DEFAULT_CONFIG_FILE = 'dbtwin.yaml';
+
+/** One thing wrong with a configuration file, where it is. Lines and columns count from 1. */
+export interface ConfigProblem {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  /** Key path, `sides.mariadb.connection.port`, `links[1].from`; `(root)` for the document itself. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * A configuration file with problems. `problems` holds every one of them, in file order; the message
+ * lists them one per line as `<file>:<line>:<col>: <key.path>: <message>`.
+ */
+export class ConfigInvalidError extends DbtwinError {
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(file: string, problems: readonly ConfigProblem[]) {
+    const lines = problems.map(formatConfigProblem);
+    super(
+      ErrorCode.ConfigInvalid,
+      `${file}: ${problems.length} error${problems.length === 1 ? '' : 's'}\n${lines.join('\n')}`,
+      { hint: 'dbtwin.yaml at the repository root is a commented example' },
+    );
+    this.problems = problems;
+  }
+}
+
+/** `<file>:<line>:<col>: <key.path>: <message>`, the form editors and CI annotate. */
+export function formatConfigProblem(problem: ConfigProblem): string {
+  return `${problem.file}:${problem.line}:${problem.col}: ${problem.path}: ${problem.message}`;
+}
+
+/**
+ * Reads, validates and completes a dbtwin configuration file (YAML). `${VAR}` and `${VAR:-default}`
+ * in string values are filled from `env` (default `process.env`), so secrets stay out of the file;
+ * names (sides, tables, link ends) are taken literally.
+ *
+ * Every problem is reported at once, as a ConfigInvalidError (code DBT1001) whose `problems` carry
+ * file, line, column and key path. A file that cannot be read is a DbtwinError with the same code.
+ * Defaults are those documented on DbtwinConfig; addresses without a value in the file come from
+ * `endpointsFromEnv(env)`.
+ */
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<DbtwinConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new DbtwinError(
+      ErrorCode.ConfigInvalid,
+      `${file}: cannot read the configuration (${(cause as Error).message})`,
+      {
+        hint: `name the file with --config, or create ${DEFAULT_CONFIG_FILE} (see the one at the repository root)`,
+        cause,
+      },
+    );
+  }
+  return parseConfig(text, file, env);
+}
+
+/** `loadConfig` on text already read; `file` only names it in messages. No I/O. */
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): DbtwinConfig {
+  const lineCounter = new LineCounter();
+  // prettyErrors off: messages stay one line, positions come from the line counter like every other problem.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problems: ConfigProblem[] = [];
+  const at = (offset: number, path: string, message: string): void => {
+    const { line, col } = lineCounter.linePos(offset);
+    problems.push({ file, line, col, path, message });
+  };
+  for (const error of doc.errors) at(error.pos[0], '(yaml)', error.message);
+  // A broken document parses into a shape that is not what was meant, and validating that shape
+  // buries the real mistake under invented ones. Duplicate keys leave the rest intact, so go on then.
+  if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) throw new ConfigInvalidError(file, problems);
+
+  let data: unknown;
+  try {
+    data = withoutExtensions(doc.toJS({ maxAliasCount: 100 }) ?? {});
+  } catch (error) {
+    // Only an alias bomb (too many alias expansions) gets here.
+    at(0, '(yaml)', (error as Error).message);
+    throw new ConfigInvalidError(file, problems);
+  }
+  const where = (path: readonly PropertyKey[], target: 'value' | 'key' = 'value'): number =>
+    locate(doc, path, target);
+  const schema = configSchema(env);
+  const result = schema.safeParse(data, { reportInput: true });
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      for (const p of describeIssue(issue, data, schema))
+        at(where(p.path, p.target), formatPath(p.path), p.message);
+    }
+  }
+  crossCheck(data, (path, message, target = 'value') => at(where(path, target), formatPath(path), message));
+
+  if (problems.length > 0 || !result.success) throw new ConfigInvalidError(file, sortProblems(problems));
+  return complete(result.data, file, env);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Schema
+
+const ENGINES = ['mysql', 'postgres', 'oracle'] as const satisfies readonly EngineName[];
+const TRUNCATE_MODES = ['skip', 'apply'] as const;
+/** Side names become header values, queue names and consumer-group ids: keep them plain. Same rule as the connectors' origin literal. */
+const SIDE_NAME = /^[a-z][a-z0-9_-]*$/;
+const DEFAULT_RETRY = { initialMs: 500, maxMs: 30_000 } as const;
+
+/**
+ * The file's schema. Built per call because string values are expanded from `env` while they are
+ * validated: an unset variable is then an issue at the key that uses it, like any other.
+ */
+function configSchema(env: NodeJS.ProcessEnv) {
+  /** A string with `${VAR}` placeholders filled in. */
+  const text = (options: { nonEmpty: boolean }) =>
+    z.string().transform((raw, ctx) => {
+      const { value, missing } = expandEnv(raw, env);
+      for (const name of missing) {
+        ctx.addIssue({ code: 'custom', message: unsetVariable(name) });
+      }
+      if (options.nonEmpty && missing.length === 0 && value.trim() === '') {
+        ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+      }
+      return value;
+    });
+
+  /**
+   * An integer in [min, max]. A placeholder string (`${PORT:-3306}`) is accepted and must expand to
+   * one; any other string is refused, so a quoted `"3306"` is not silently taken for a number.
+   */
+  const integer = (min: number, max: number) =>
+    z.unknown().transform((raw, ctx): number => {
+      if (raw === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'is required' });
+        return z.NEVER;
+      }
+      let value: unknown = raw;
+      if (typeof raw === 'string' && hasEnvPlaceholder(raw)) {
+        const expanded = expandEnv(raw, env);
+        if (expanded.missing.length > 0) {
+          for (const name of expanded.missing) {
+            ctx.addIssue({ code: 'custom', message: unsetVariable(name) });
+          }
+          return z.NEVER;
+        }
+        value = /^\s*-?\d+\s*$/.test(expanded.value) ? Number(expanded.value) : expanded.value;
+      }
+      if (typeof value !== 'number' || !Number.isInteger(value)) {
+        const quoted = typeof value === 'string' && /^\s*-?\d+\s*$/.test(value);
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be an integer (found ${show(value)})${quoted ? '; write it without quotes' : ''}`,
+        });
+        return z.NEVER;
+      }
+      if (value < min || value > max) {
+        ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max} (found ${value})` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+  /** A side or table name: literal (never expanded), not empty. */
+  const name = z.string().transform((raw, ctx) => {
+    if (raw.trim() === '') ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+    else if (hasEnvPlaceholder(raw))
+      ctx.addIssue({ code: 'custom', message: 'names are taken literally; ${…} is not expanded here' });
+    return raw;
+  });
+
+  /** `host:port` list, as a YAML list or one comma-separated string (handy with `${DBTWIN_KAFKA_BROKERS}`). */
+  const brokers = z.unknown().transform((raw, ctx): string[] => {
+    const items = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? (raw as unknown[]) : undefined;
+    if (items === undefined || items.length === 0 || items.some((b) => typeof b !== 'string')) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be "host:port", a comma-separated string of them or a list of them (found ${show(raw)})`,
+      });
+      return z.NEVER;
+    }
+    const list: string[] = [];
+    let unset = false;
+    for (const item of items as string[]) {
+      const { value, missing } = expandEnv(item, env);
+      for (const name of missing) ctx.addIssue({ code: 'custom', message: unsetVariable(name) });
+      unset ||= missing.length > 0;
+      list.push(
+        ...value
+          .split(',')
+          .map((b) => b.trim())
+          .filter((b) => b !== ''),
+      );
+    }
+    for (const b of list) {
+      if (!/^[^\s/]+:\d+$/.test(b)) ctx.addIssue({ code: 'custom', message: `"${b}" is not host:port` });
+    }
+    if (list.length === 0 && !unset) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+    return list;
+  });
+
+  const redisUrl = text({ nonEmpty: true }).transform((raw, ctx) => {
+    if (!/^rediss?:\/\/\S+$/.test(raw) || !URL.canParse(raw))
+      ctx.addIssue({ code: 'custom', message: 'must be a redis:// or rediss:// URL' });
+    return raw;
+  });
+
+  const side = z.strictObject({
+    engine: z.enum(ENGINES),
+    connection: z.strictObject({
+      host: text({ nonEmpty: true }),
+      port: integer(1, 65_535),
+      user: text({ nonEmpty: true }),
+      // May be empty (trust or peer authentication), but an unset variable is still an error.
+      password: text({ nonEmpty: false }),
+      database: text({ nonEmpty: true }),
+      poolSize: integer(1, 1_000).nullish(),
+    }),
+    topicPrefix: text({ nonEmpty: true }),
+    schema: text({ nonEmpty: true }),
+    tables: z.array(name).min(1),
+  });
+
+  const link = z.strictObject({
+    from: name,
+    to: name,
+    tables: z
+      .record(z.string(), name)
+      .refine((tables) => Object.keys(tables).length > 0, {
+        message:
+          'must map at least one table (leave "tables" out to map every table of "from" to the same name)',
+      })
+      .nullish(),
+    batchMaxRows: integer(1, 1_000_000).nullish(),
+    truncate: z.enum(TRUNCATE_MODES).nullish(),
+    retry: z
+      .strictObject({ initialMs: integer(1, 3_600_000).nullish(), maxMs: integer(1, 3_600_000).nullish() })
+      .superRefine((r, ctx) => {
+        const initialMs = r.initialMs ?? DEFAULT_RETRY.initialMs;
+        const maxMs = r.maxMs ?? DEFAULT_RETRY.maxMs;
+        if (initialMs > maxMs) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [r.initialMs == null ? 'maxMs' : 'initialMs'],
+            message: `initialMs (${initialMs}${r.initialMs == null ? ', the default' : ''}) must not exceed maxMs (${maxMs}${r.maxMs == null ? ', the default' : ''})`,
+          });
+        }
+      })
+      .nullish(),
+    concurrency: integer(1, 1_024).nullish(),
+  });
+
+  return z.strictObject({
+    kafka: z
+      .strictObject({ brokers: brokers.nullish(), groupPrefix: text({ nonEmpty: true }).nullish() })
+      .nullish(),
+    redis: z.strictObject({ url: redisUrl.nullish() }).nullish(),
+    admin: z
+      .strictObject({ host: text({ nonEmpty: true }).nullish(), port: integer(0, 65_535).nullish() })
+      .nullish(),
+    sides: z
+      .record(z.string(), side)
+      .refine((sides) => Object.keys(sides).length > 0, { message: 'must name at least one side' }),
+    links: z.array(link).nullish(),
+  });
+}
+
+type ConfigSchema = ReturnType<typeof configSchema>;
+type ParsedConfig = z.output<ConfigSchema>;
+
+/** Fills the documented defaults in a validated file. */
+function complete(parsed: ParsedConfig, file: string, env: NodeJS.ProcessEnv): DbtwinConfig {
+  const endpoints = endpointsFromEnv(env);
+  const sides: Record<string, SideConfig> = {};
+  for (const [sideName, s] of Object.entries(parsed.sides)) {
+    const { poolSize, ...connection } = s.connection;
+    sides[sideName] = {
+      name: sideName,
+      engine: s.engine,
+      connection: poolSize == null ? connection : { ...connection, poolSize },
+      topicPrefix: s.topicPrefix,
+      schema: s.schema,
+      tables: [...s.tables],
+    };
+  }
+  const links = (parsed.links ?? []).map((l): LinkConfig => {
+    // crossCheck has made sure both ends exist.
+    const fromTables = sides[l.from]?.tables ?? [];
+    return {
+      name: `${l.from}->${l.to}`,
+      from: l.from,
+      to: l.to,
+      tables: l.tables ?? Object.fromEntries(fromTables.map((t) => [t, t])),
+      batchMaxRows: l.batchMaxRows ?? 2000,
+      truncate: l.truncate ?? 'skip',
+      retry: {
+        initialMs: l.retry?.initialMs ?? DEFAULT_RETRY.initialMs,
+        maxMs: l.retry?.maxMs ?? DEFAULT_RETRY.maxMs,
+      },
+      concurrency: l.concurrency ?? 3,
+    };
+  });
+  return {
+    file,
+    kafka: {
+      brokers: parsed.kafka?.brokers ?? endpoints.kafkaBrokers,
+      groupPrefix: parsed.kafka?.groupPrefix ?? 'dbtwin',
+    },
+    redis: { url: parsed.redis?.url ?? endpoints.redisUrl },
+    admin: {
+      host: parsed.admin?.host ?? endpoints.adminHost,
+      port: parsed.admin?.port ?? endpoints.adminPort,
+    },
+    sides,
+    links,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Checks across keys (names that must refer to each other). They read the raw document defensively, so
+// they run even where the schema found problems elsewhere and every mistake shows in one pass.
+
+type Report = (path: readonly PropertyKey[], message: string, target?: 'value' | 'key') => void;
+
+function crossCheck(data: unknown, report: Report): void {
+  const root = isRecord(data) ? data : {};
+  const sides = isRecord(root['sides']) ? root['sides'] : undefined;
+  const sideNames = sides ? Object.keys(sides) : [];
+  const tablesOf = new Map<string, string[]>();
+
+  for (const [sideName, side] of Object.entries(sides ?? {})) {
+    if (!SIDE_NAME.test(sideName)) {
+      report(
+        ['sides', sideName],
+        `side name "${sideName}" must be lower case letters, digits, "_" or "-", starting with a letter (it names headers, queues and consumer groups)`,
+        'key',
+      );
+    }
+    const tables = isRecord(side) && Array.isArray(side['tables']) ? (side['tables'] as unknown[]) : [];
+    const seen = new Set<string>();
+    tables.forEach((table, i) => {
+      if (typeof table !== 'string') return;
+      if (seen.has(table)) report(['sides', sideName, 'tables', i], `table "${table}" is listed twice`);
+      seen.add(table);
+    });
+    tablesOf.set(sideName, [...seen]);
+  }
+
+  const links = Array.isArray(root['links']) ? (root['links'] as unknown[]) : [];
+  const seenLinks = new Map<string, number>();
+  links.forEach((link, i) => {
+    if (!isRecord(link)) return;
+    const end = (key: 'from' | 'to'): string | undefined => {
+      const value = link[key];
+      if (typeof value !== 'string' || value === '' || !sides) return undefined;
+      if (Object.hasOwn(sides, value)) return value;
+      report(
+        ['links', i, key],
+        `"${value}" is not a side${suggest(value, sideNames)} (sides: ${list(sideNames)})`,
+      );
+      return undefined;
+    };
+    const from = end('from');
+    const to = end('to');
+    if (from !== undefined && from === to) {
+      report(['links', i, 'to'], `must differ from "from" (a link goes from one side to the other)`);
+      return;
+    }
+    if (from === undefined || to === undefined) return;
+    const linkName = `${from}->${to}`;
+    const first = seenLinks.get(linkName);
+    if (first !== undefined) report(['links', i], `duplicate link ${linkName} (already links[${first}])`);
+    else seenLinks.set(linkName, i);
+
+    const fromTables = tablesOf.get(from) ?? [];
+    const toTables = tablesOf.get(to) ?? [];
+    const mapping = link['tables'];
+    if (isRecord(mapping)) {
+      for (const [source, target] of Object.entries(mapping)) {
+        if (!fromTables.includes(source)) {
+          report(
+            ['links', i, 'tables', source],
+            `"${source}" is not a table of side ${from}${suggest(source, fromTables)} (sides.${from}.tables: ${list(fromTables)})`,
+            'key',
+          );
+        }
+        if (typeof target === 'string' && target !== '' && !toTables.includes(target)) {
+          report(
+            ['links', i, 'tables', source],
+            `"${target}" is not a table of side ${to}${suggest(target, toTables)} (sides.${to}.tables: ${list(toTables)})`,
+          );
+        }
+      }
+    } else if (mapping == null) {
+      // The default maps every table of `from` to the same name, which only works if `to` has it.
+      const absent = fromTables.filter((t) => !toTables.includes(t));
+      if (absent.length > 0 && toTables.length > 0) {
+        report(
+          ['links', i],
+          `without "tables", every table of ${from} maps to the same name, but ${list(absent)} ${absent.length === 1 ? 'is' : 'are'} not in sides.${to}.tables; add ${absent.length === 1 ? 'it' : 'them'} there or map the tables of this link`,
+        );
+      }
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Issues → messages
+
+interface IssueProblem {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  readonly target: 'value' | 'key';
+}
+
+/** Turns one zod issue into the operator's words; an unknown-keys issue becomes one problem per key. */
+function describeIssue(issue: z.core.$ZodIssue, data: unknown, schema: ConfigSchema): IssueProblem[] {
+  const path = issue.path;
+  const present = valueAt(data, path);
+  const problem = (message: string): IssueProblem[] => [{ path, message, target: 'value' }];
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const allowed = keysAt(schema, path);
+      return issue.keys.map((key) => ({
+        path: [...path, key],
+        target: 'key' as const,
+        message: `unknown key "${key}"${suggest(key, allowed) || (allowed.length > 0 ? `; expected one of ${list(allowed)}` : '')}`,
+      }));
+    }
+    case 'invalid_value':
+      if (present.found === false) return problem(`is required (one of ${list(issue.values.map(String))})`);
+      return problem(
+        `must be one of ${list(issue.values.map(String))} (found ${show(present.value)}${typeof present.value === 'string' ? suggest(present.value, issue.values.map(String)) : ''})`,
+      );
+    case 'invalid_type': {
+      if (present.found === false) return problem('is required');
+      const expected = describeType(issue.expected);
+      const value = present.value;
+      if (issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
+        return problem(`must be a string (found ${show(value)}); quote it: "${String(value)}"`);
+      }
+      return problem(`must be ${expected} (found ${show(value)})`);
+    }
+    case 'too_small':
+      if (issue.origin === 'array') return problem('must list at least one item');
+      if (issue.origin === 'string') return problem('must not be empty');
+      return problem(issue.message);
+    default:
+      return problem(issue.message);
+  }
+}
+
+function describeType(expected: string): string {
+  switch (expected) {
+    case 'object':
+    case 'record':
+      return 'a mapping (key: value lines)';
+    case 'array':
+      return 'a list';
+    case 'string':
+      return 'a string';
+    case 'number':
+    case 'int':
+      return 'a number';
+    default:
+      return expected;
+  }
+}
+
+/** The keys an object schema at `path` allows (for "did you mean"). */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let current: z.ZodType | undefined = unwrap(schema);
+  for (const segment of path) {
+    if (current instanceof z.ZodObject)
+      current = (current.shape as Record<string, z.ZodType>)[String(segment)];
+    else if (current instanceof z.ZodRecord) current = current.valueType as z.ZodType;
+    else if (current instanceof z.ZodArray) current = current.element as z.ZodType;
+    else return [];
+    current = current === undefined ? undefined : unwrap(current);
+  }
+  return current instanceof z.ZodObject ? Object.keys(current.shape) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  for (;;) {
+    if (current instanceof z.ZodOptional || current instanceof z.ZodNullable)
+      current = current.unwrap() as z.ZodType;
+    else if (current instanceof z.ZodPipe) current = current.in as z.ZodType;
+    else return current;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Positions
+
+/**
+ * Offset of the node at `path`. A scalar points at itself; a mapping, list or empty value points at
+ * its key (the line the operator wrote); a path that does not exist (a missing key) points at the
+ * deepest key that does.
+ */
+function locate(doc: Document.Parsed, path: readonly PropertyKey[], target: 'value' | 'key'): number {
+  let node: unknown = doc.contents;
+  let keyOffset: number | undefined;
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i];
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) return keyOffset ?? 0;
+      keyOffset = isScalar(pair.key) ? (pair.key.range?.[0] ?? keyOffset) : keyOffset;
+      if (i === path.length - 1 && target === 'key') return keyOffset ?? 0;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item: unknown = node.items[segment];
+      if (item === undefined) return keyOffset ?? 0;
+      node = item;
+      keyOffset = rangeStart(item) ?? keyOffset;
+    } else {
+      return keyOffset ?? 0;
+    }
+  }
+  if (isScalar(node) && node.value !== null) return node.range?.[0] ?? keyOffset ?? 0;
+  return keyOffset ?? rangeStart(node) ?? 0;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  if (typeof node !== 'object' || node === null || !('range' in node)) return undefined;
+  const range = (node as { range?: readonly number[] | null }).range;
+  return range?.[0];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Small helpers
+
+/**
+ * The document without its top-level `x-…` keys. As in docker-compose files, they hold YAML anchors
+ * to reuse (`x-connection: &conn {…}`); the prefix marks them as deliberate, so they are no typo.
+ */
+function withoutExtensions(data: unknown): unknown {
+  if (!isRecord(data)) return data;
+  return Object.fromEntries(Object.entries(data).filter(([key]) => !key.startsWith('x-')));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function valueAt(
+  data: unknown,
+  path: readonly PropertyKey[],
+): { found: true; value: unknown } | { found: false } {
+  let current = data;
+  for (const segment of path) {
+    if (Array.isArray(current) && typeof segment === 'number' && segment < current.length)
+      current = current[segment];
+    else if (isRecord(current) && Object.hasOwn(current, String(segment))) current = current[String(segment)];
+    else return { found: false };
+  }
+  return current === undefined ? { found: false } : { found: true, value: current };
+}
+
+/** `links[0].tables.demo_accounts` */
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path
+    .map((segment, i) => {
+      if (typeof segment === 'number') return `[${segment}]`;
+      const text = String(segment);
+      if (!/^[A-Za-z_$][\w$-]*$/.test(text)) return `[${JSON.stringify(text)}]`;
+      return i === 0 ? text : `.${text}`;
+    })
+    .join('');
+}
+
+function show(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`;
+  return typeof value;
+}
+
+function unsetVariable(name: string): string {
+  return `environment variable ${name} is not set and has no default (export ${name}=… or write \${${name}:-default})`;
+}
+
+function list(items: readonly string[]): string {
+  return items.length === 0 ? '(none)' : items.join(', ');
+}
+
+/** `; did you mean "x"?` when a candidate is close to `word`, else ''. */
+function suggest(word: string, candidates: readonly string[]): string {
+  const squash = (s: string): string => s.toLowerCase().replace(/[-_\s]/g, '');
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    if (candidate === word) continue;
+    // Case and separators only (`topic_prefix`, `TopicPrefix`): always the intended key.
+    const distance =
+      squash(candidate) === squash(word) ? 0 : editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  return best !== undefined && bestDistance <= limit ? `; did you mean "${best}"?` : '';
+}
+
+/** Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return [...problems]
+    .sort((x, y) => x.line - y.line || x.col - y.col || x.path.localeCompare(y.path))
+    .filter((p) => {
+      const line = formatConfigProblem(p);
+      if (seen.has(line)) return false;
+      seen.add(line);
+      return true;
+    });
+}

@@ -1,0 +1,201 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DbtwinError } from '../core/dbtwin-error.js';
+import type { Logger } from '../core/logger.js';
+import { topicOf, type DbtwinConfig, type LinkConfig } from '../config/dbtwin-config.js';
+import { KafkaChangeSource, type BatchControl, type SourceMessage } from '../source/kafka-change-source.js';
+import { KafkaTopics } from '../source/kafka-topics.js';
+import { LinkPipeline, type DeadLetterSink, type LinkCounters } from './link-pipeline.js';
+import { openTargetSide, type TargetSide } from './target-side.js';
+
+/** How often a link looks for table topics that did not exist yet. */
+const TOPIC_WATCH_MS = 3000;
+
+/** What `/status` and `dbtwin status` show of a link. */
+export interface LinkStatus {
+  readonly link: string;
+  readonly group: string;
+  readonly topics: readonly string[];
+  readonly state: 'starting' | 'running' | 'retrying' | 'stopped';
+  /** Table topics that do not exist yet (Debezium creates a table's topic on its first change). */
+  readonly missingTopics: readonly string[];
+  readonly counters: Readonly<LinkCounters>;
+  /** The last reason the link is waiting for its target, while `retrying`. */
+  readonly waitingFor?: string;
+}
+
+/** The consumer group of a link, shared by every instance that runs it. */
+export function groupOf(config: DbtwinConfig, link: LinkConfig): string {
+  return `${config.kafka.groupPrefix}.${link.from}-to-${link.to}`;
+}
+
+/**
+ * Runs one link: a Kafka consumer group over the source side's table topics feeding the link's
+ * pipeline, with offsets committed only after the target transaction (and any dead letters) are
+ * durable. While the target is unavailable the affected partition is paused and the batch retried
+ * with exponential backoff (`link.retry`), heartbeating so the group keeps the partition; it resumes
+ * by itself. Other partitions go on.
+ */
+export class LinkRunner {
+  private state: LinkStatus['state'] = 'starting';
+  private waitingFor: string | undefined;
+  private source: KafkaChangeSource | undefined;
+  private subscribed: readonly string[] = [];
+  private watch: NodeJS.Timeout | undefined;
+  private resubscribing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly link: LinkConfig,
+    private readonly config: DbtwinConfig,
+    private readonly group: string,
+    private readonly topics: readonly string[],
+    readonly pipeline: LinkPipeline,
+    private readonly target: TargetSide,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Connects to the target and prepares the consumer (not started yet). */
+  static async open(
+    config: DbtwinConfig,
+    link: LinkConfig,
+    deadLetters: DeadLetterSink,
+    logger: Logger,
+  ): Promise<LinkRunner> {
+    const log = logger.child({ link: link.name });
+    const from = config.sides[link.from]!;
+    const target = await openTargetSide(config, link.to);
+    const pipeline = LinkPipeline.forLink(config, link, target, deadLetters, log);
+    const topics = Object.keys(link.tables).map((t) => topicOf(from, t));
+    return new LinkRunner(link, config, groupOf(config, link), topics, pipeline, target, log);
+  }
+
+  /**
+   * Joins the group over the table topics that exist and starts applying. Topics that do not exist
+   * yet are watched for (every `TOPIC_WATCH_MS`); when one appears the consumer re-subscribes, so a
+   * table whose first change comes later is picked up without a restart.
+   */
+  async start(): Promise<void> {
+    await this.subscribe();
+    this.state = 'running';
+    const missing = this.missing();
+    this.logger.info(
+      { group: this.group, topics: this.subscribed, missingTopics: missing },
+      `link ${this.link.name} running`,
+    );
+    this.watch = setInterval(() => {
+      this.resubscribing = this.resubscribing
+        .then(() => this.subscribe())
+        .catch((error: unknown) => {
+          this.logger.warn(
+            { err: error },
+            `link ${this.link.name}: checking for new topics failed; will try again`,
+          );
+        });
+    }, TOPIC_WATCH_MS);
+  }
+
+  /** Finishes the batch in flight, commits, leaves the group, closes the target pool. */
+  async stop(): Promise<void> {
+    clearInterval(this.watch);
+    await this.resubscribing;
+    await this.source?.stop();
+    await this.target.close();
+    this.state = 'stopped';
+  }
+
+  private missing(): string[] {
+    return this.topics.filter((t) => !this.subscribed.includes(t));
+  }
+
+  /** (Re)starts the consumer when the set of existing table topics grew. */
+  private async subscribe(): Promise<void> {
+    if (this.subscribed.length === this.topics.length) return;
+    const existing = await new KafkaTopics(this.config.kafka.brokers).existing(this.topics);
+    if (existing.length === this.subscribed.length) return;
+    await this.source?.stop();
+    const source = new KafkaChangeSource({
+      brokers: this.config.kafka.brokers,
+      groupId: this.group,
+      clientId: `dbtwin-${this.link.from}-to-${this.link.to}`,
+      topics: existing,
+      // A new group starts at the beginning: the topics hold exactly what the snapshot and the
+      // stream captured, and applying it is idempotent.
+      fromBeginning: true,
+      concurrency: this.link.concurrency,
+      logger: this.logger,
+    });
+    await source.start((messages, control) => this.handle(messages, control));
+    if (this.subscribed.length > 0)
+      this.logger.info({ topics: existing }, `link ${this.link.name}: new topics, consumer re-subscribed`);
+    this.source = source;
+    this.subscribed = existing;
+  }
+
+  status(): LinkStatus {
+    return {
+      link: this.link.name,
+      group: this.group,
+      topics: this.topics,
+      state: this.state,
+      missingTopics: this.missing(),
+      counters: { ...this.pipeline.counters },
+      ...(this.waitingFor ? { waitingFor: this.waitingFor } : {}),
+    };
+  }
+
+  /**
+   * One fetched batch, in chunks of at most `link.batchMaxRows` messages, each chunk one target
+   * transaction per table. Offsets are committed by the source after the last chunk; a crash in
+   * between re-applies the earlier chunks, which is harmless (idempotent apply).
+   */
+  private async handle(messages: readonly SourceMessage[], control: BatchControl): Promise<void> {
+    for (let from = 0; from < messages.length; from += this.link.batchMaxRows) {
+      await this.handleChunk(messages.slice(from, from + this.link.batchMaxRows), control);
+    }
+  }
+
+  private async handleChunk(messages: readonly SourceMessage[], control: BatchControl): Promise<void> {
+    let resume: (() => void) | undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.pipeline.handle(messages);
+        if (resume) {
+          resume();
+          this.state = 'running';
+          this.waitingFor = undefined;
+          this.logger.info(
+            { topic: control.topic, partition: control.partition, attempts: attempt },
+            `link ${this.link.name}: target back, partition resumed`,
+          );
+        }
+        return;
+      } catch (error) {
+        if (!(error instanceof DbtwinError) || error.kind !== 'abort') throw error;
+        this.pipeline.counters.retries++;
+        const delay = Math.min(this.link.retry.initialMs * 2 ** Math.min(attempt, 16), this.link.retry.maxMs);
+        if (!resume) {
+          resume = control.pause();
+          this.state = 'retrying';
+          this.waitingFor = error.message;
+          this.logger.warn(
+            { code: error.code, topic: control.topic, partition: control.partition },
+            `partition paused: ${error.message}`,
+          );
+        } else if (attempt % 10 === 0) {
+          this.logger.warn({ code: error.code, attempts: attempt }, `still waiting: ${error.message}`);
+        }
+        await this.wait(delay, control);
+      }
+    }
+  }
+
+  /** Sleeps in short steps, heartbeating; gives up (without commit) when the consumer is stopping. */
+  private async wait(ms: number, control: BatchControl): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (!control.isRunning())
+        throw new Error(`link ${this.link.name}: stopping while waiting for the target`);
+      await sleep(Math.min(1000, until - Date.now()));
+      await control.heartbeat();
+    }
+  }
+}

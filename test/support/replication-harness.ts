@@ -1,0 +1,195 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LOCAL_SIDES } from '../../src/config/local-stack.js';
+import type { Dialect } from '../../src/engines/dialect.js';
+import type { EngineDriver } from '../../src/engines/engine-driver.js';
+import { canonicalRow, tableChecksum } from '../../src/translate/canonical-row.js';
+import { CLI } from './run-cli.js';
+
+/**
+ * Writes a dbtwin configuration for the local stack carrying `tables` (same names on both sides) in
+ * both directions, with a consumer-group prefix of its own so each test run starts from scratch.
+ */
+export async function writeLocalConfig(
+  tables: readonly string[],
+  extra: { groupPrefix?: string; batchMaxRows?: number } = {},
+): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'dbtwin-e2e-'));
+  const file = path.join(dir, 'dbtwin.yaml');
+  const list = `[${tables.join(', ')}]`;
+  const m = LOCAL_SIDES.mariadb.connection;
+  const p = LOCAL_SIDES.postgres.connection;
+  await writeFile(
+    file,
+    `kafka:
+  brokers: [127.0.0.1:9092]
+  groupPrefix: ${extra.groupPrefix ?? `e2e-${Date.now()}`}
+sides:
+  mariadb:
+    engine: mysql
+    connection: { host: ${m.host}, port: ${m.port}, user: ${m.user}, password: '\${MARIADB_PASSWORD:-${m.password}}', database: ${m.database} }
+    topicPrefix: mariadb
+    schema: dbtwin
+    tables: ${list}
+  postgres:
+    engine: postgres
+    connection: { host: ${p.host}, port: ${p.port}, user: ${p.user}, password: '\${POSTGRES_PASSWORD:-${p.password}}', database: ${p.database} }
+    topicPrefix: postgres
+    schema: public
+    tables: ${list}
+links:
+  - from: mariadb
+    to: postgres
+    batchMaxRows: ${extra.batchMaxRows ?? 2000}
+    retry: { initialMs: 200, maxMs: 2000 }
+  - from: postgres
+    to: mariadb
+    batchMaxRows: ${extra.batchMaxRows ?? 2000}
+    retry: { initialMs: 200, maxMs: 2000 }
+`,
+  );
+  return file;
+}
+
+/** A `dbtwin run` child process, its logs in a file, its admin port read from its first log lines. */
+export class DbtwinProcess {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly logFile: string,
+    readonly adminPort: number,
+  ) {}
+
+  static async start(config: string, links: readonly string[]): Promise<DbtwinProcess> {
+    const logFile = path.join(path.dirname(config), `dbtwin-${Date.now()}.log`);
+    const log = createWriteStream(logFile);
+    const child = spawn(
+      process.execPath,
+      [CLI, 'run', '--config', config, '--admin-port', '0', ...links.flatMap((l) => ['--link', l])],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, DBTWIN_LOG_LEVEL: 'info' },
+      },
+    );
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const text = await readFile(logFile, 'utf8').catch(() => '');
+      const match = /"adminPort":(\d+)/.exec(text);
+      if (match && /running/.test(text)) return new DbtwinProcess(child, logFile, Number(match[1]));
+      if (child.exitCode !== null) throw new Error(`dbtwin run exited with ${child.exitCode}:\n${text}`);
+      if (Date.now() > deadline) throw new Error(`dbtwin run did not start within 60 s:\n${text}`);
+      await sleep(200);
+    }
+  }
+
+  /** The `/status` document of the admin endpoint. */
+  async status(): Promise<{ links: { link: string; state: string; counters: Record<string, number> }[] }> {
+    const response = await fetch(`http://127.0.0.1:${this.adminPort}/status`);
+    return (await response.json()) as {
+      links: { link: string; state: string; counters: Record<string, number> }[];
+    };
+  }
+
+  async logs(): Promise<string> {
+    return readFile(this.logFile, 'utf8');
+  }
+
+  /** SIGTERM and wait for a graceful exit (or SIGKILL with `hard`). */
+  async stop(hard = false): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    const exited = new Promise<number | null>((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.child.kill(hard ? 'SIGKILL' : 'SIGTERM');
+    return exited;
+  }
+}
+
+/** A table read whole and turned into canonical rows (src/translate/canonical-row.ts), with its key columns. */
+async function readCanonical(
+  dialect: Dialect,
+  driver: EngineDriver,
+  schema: string,
+  table: string,
+): Promise<{ rows: Record<string, string | null>[]; primaryKey: readonly string[] }> {
+  const info = await dialect.createIntrospector(driver).table(schema, table);
+  if (!info) throw new Error(`no table ${schema}.${table}`);
+  const codec = dialect.createCodec();
+  const compiler = dialect.createCompiler();
+  const cols = info.columns.map((c) => compiler.quoteIdentifier(c.name)).join(', ');
+  const raw = await driver.query(
+    `SELECT ${cols} FROM ${compiler.quoteIdentifier(info.schema)}.${compiler.quoteIdentifier(info.name)}`,
+  );
+  const rows = raw.map((r) =>
+    canonicalRow(
+      Object.fromEntries(info.columns.map((c) => [c.name, codec.decode(r[c.name], c)])),
+      info.columns,
+    ),
+  );
+  return { rows, primaryKey: info.primaryKey };
+}
+
+/** Canonical rows of a table by key text, for pointing at the rows that differ. */
+export async function canonicalRowsOf(
+  dialect: Dialect,
+  driver: EngineDriver,
+  schema: string,
+  table: string,
+): Promise<Map<string, Record<string, string | null>>> {
+  const { rows, primaryKey } = await readCanonical(dialect, driver, schema, table);
+  return new Map(rows.map((row) => [JSON.stringify(primaryKey.map((k) => row[k.toLowerCase()])), row]));
+}
+
+/** Up to `max` differences between two tables' canonical rows, one line each. */
+export async function describeDifferences(
+  a: { dialect: Dialect; driver: EngineDriver; schema: string },
+  b: { dialect: Dialect; driver: EngineDriver; schema: string },
+  table: string,
+  max = 5,
+): Promise<string[]> {
+  const left = await canonicalRowsOf(a.dialect, a.driver, a.schema, table);
+  const right = await canonicalRowsOf(b.dialect, b.driver, b.schema, table);
+  const out: string[] = [];
+  for (const key of new Set([...left.keys(), ...right.keys()])) {
+    const l = left.get(key);
+    const r = right.get(key);
+    if (!l || !r) out.push(`key ${key}: only on the ${l ? 'first' : 'second'} side`);
+    else {
+      const cols = Object.keys(l).filter((c) => l[c] !== r[c]);
+      if (cols.length > 0)
+        out.push(
+          `key ${key}: ${cols.map((c) => `${c} ${JSON.stringify(l[c])} ≠ ${JSON.stringify(r[c])}`).join(', ')}`,
+        );
+    }
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+/** The checksum of a table over canonical values (see src/translate/canonical-row.ts), and its row count. */
+export async function checksumOf(
+  dialect: Dialect,
+  driver: EngineDriver,
+  schema: string,
+  table: string,
+): Promise<{ rows: number; checksum: string }> {
+  const { rows, primaryKey } = await readCanonical(dialect, driver, schema, table);
+  return { rows: rows.length, checksum: tableChecksum(rows, primaryKey) };
+}
+
+/** Polls `probe` until it returns true or the timeout passes; returns whether it did. */
+export async function eventually(
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 1000,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(everyMs);
+  }
+}
