@@ -188,7 +188,7 @@ function parseMessageJson(bytes: MessageBytes, part: 'key' | 'value'): ExactJson
     });
   }
   try {
-    return parseExactJson(text);
+    return parseWithSchemaCache(text) ?? parseExactJson(text);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new DbtwinError(ErrorCode.MessageNotJson, `${part} is not valid JSON (${why})`, {
@@ -196,6 +196,34 @@ function parseMessageJson(bytes: MessageBytes, part: 'key' | 'value'): ExactJson
       hint: CONVERTER_HINT,
     });
   }
+}
+
+/** Parsed schemas by their exact text; Debezium repeats one schema per table version in every message. */
+const schemaCache = new Map<string, ExactJson>();
+const SCHEMA_CACHE_SIZE = 512;
+const SCHEMA_START = '{"schema":';
+const PAYLOAD_KEY = '},"payload":';
+
+/**
+ * The JsonConverter writes `{"schema":…,"payload":…}` with the same schema text in every message of
+ * a table; parsing it is most of the work (a 500-byte row comes with ~4 KB of schema). This parses the
+ * schema once per distinct text and the payload alone. The first `},"payload":` is the boundary: inside
+ * the schema, `payload` can only occur as a string value (`"field":"payload"`), never as a key.
+ * Returns undefined for any other shape, which the full parse then handles (and reports).
+ */
+function parseWithSchemaCache(text: string): ExactJson | undefined {
+  if (!text.startsWith(SCHEMA_START) || !text.endsWith('}')) return undefined;
+  const boundary = text.indexOf(PAYLOAD_KEY);
+  if (boundary < 0) return undefined;
+  const schemaText = text.slice(SCHEMA_START.length, boundary + 1);
+  let schema = schemaCache.get(schemaText);
+  if (schema === undefined) {
+    schema = parseExactJson(schemaText);
+    if (schemaCache.size >= SCHEMA_CACHE_SIZE) schemaCache.delete(schemaCache.keys().next().value!);
+    schemaCache.set(schemaText, schema);
+  }
+  const payload = parseExactJson(text.slice(boundary + PAYLOAD_KEY.length, -1));
+  return { schema, payload };
 }
 
 const CONVERTER_HINT =
@@ -229,6 +257,18 @@ function rawFieldSchema(schema: ExactJsonObject | undefined, name: string): Exac
   if (!isExactJsonArray(fields)) return undefined;
   for (const f of fields) if (isExactJsonObject(f) && f['field'] === name) return f;
   return undefined;
+}
+
+/** Read schemas by their raw object: raw schemas are shared between messages (see parseWithSchemaCache). */
+const readSchemas = new WeakMap<object, ConnectSchema>();
+
+function readSchemaCached(raw: ExactJsonObject, path: string): ConnectSchema {
+  let schema = readSchemas.get(raw);
+  if (schema === undefined) {
+    schema = readSchema(raw, path);
+    readSchemas.set(raw, schema);
+  }
+  return schema;
 }
 
 function readSchema(raw: ExactJson, path: string): ConnectSchema {
@@ -282,7 +322,7 @@ function readRow(
   if (raw === undefined || raw === null) return null;
   if (!isExactJsonObject(raw)) throw envelopeError(`${part} is not a row (${kindOf(raw)})`);
   const rowSchema = rawFieldSchema(envelopeSchema, part);
-  return decodeRow(raw, rowSchema && readSchema(rowSchema, `value schema.${part}`), part, options);
+  return decodeRow(raw, rowSchema && readSchemaCached(rowSchema, `value schema.${part}`), part, options);
 }
 
 function decodeRow(
@@ -326,7 +366,7 @@ function decodeMessageKey(keyBytes: MessageBytes | null, context: DecodeContext)
   if (!isExactJsonObject(payload)) {
     throw envelopeError(`key is not a Debezium key struct (${kindOf(payload)})`);
   }
-  const schema = rawSchema === undefined ? undefined : readSchema(rawSchema, 'key schema');
+  const schema = rawSchema === undefined ? undefined : readSchemaCached(rawSchema, 'key schema');
   return decodeRow(payload, schema, 'key', {
     binaryHandlingMode: context.binaryHandlingMode ?? 'bytes',
     binaryColumns: new Set(context.binaryColumns ?? []),
