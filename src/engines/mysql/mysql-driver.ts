@@ -16,6 +16,13 @@ import { probed, type ConnectionOptions, type EngineDriver, type EngineSession }
 const SESSION_SETUP =
   "SET SESSION time_zone = '+00:00', SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'";
 
+/**
+ * READ COMMITTED for apply sessions: InnoDB's default REPEATABLE READ takes gap locks on every
+ * upsert, and batches of different partitions then deadlock each other (bench: 98 deadlocks in 54
+ * transactions, 1 under READ COMMITTED). Applying whole rows by key needs no repeatable snapshot.
+ */
+const SESSION_ISOLATION = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
+
 /** mysql2 pool for MySQL 8 and MariaDB. Big numbers, dates and JSON come back as strings: never lossy. */
 export class MysqlDriver implements EngineDriver {
   /** Connections (by their underlying socket connection) whose session is already set up. */
@@ -102,6 +109,7 @@ export class MysqlDriver implements EngineDriver {
     if (!this.prepared.has(conn.connection)) {
       try {
         await conn.query(SESSION_SETUP);
+        await conn.query(SESSION_ISOLATION);
       } catch (error) {
         conn.release();
         throw error;
