@@ -162,11 +162,35 @@ async function main(): Promise<number> {
         log(`  FAILED: ${errorText(error)}`);
       }
 
-      // dbtwin
-      log(`${db.label}: dbtwin run …`);
-      try {
-        await db.recreateTables();
-        const run = await runDbtwin({
+      /** Runs one system against an empty target, checks the target, records and prints the figures. */
+      const measureSystem = async (
+        system: 'dbtwin' | 'jdbc-sink',
+        title: string,
+        drain: () => Promise<SystemRun>,
+      ): Promise<void> => {
+        log(title);
+        try {
+          await db.recreateTables();
+          const run = await drain();
+          const verification = await verifyTarget(db, workload, sentinels, expected);
+          records.push({
+            system,
+            target: engine,
+            seconds: run.drain.seconds,
+            eventsPerSecond: events / run.drain.seconds,
+            run,
+            verification,
+          });
+          log(`  ${describeRun(run, events)}; ${verdict(verification)}`);
+          if (run.profile) printProfile(run);
+        } catch (error) {
+          records.push({ system, target: engine, error: errorText(error) });
+          log(`  FAILED: ${errorText(error)}`);
+        }
+      };
+
+      await measureSystem('dbtwin', `${db.label}: dbtwin run …`, () =>
+        runDbtwin({
           engine,
           db,
           rows,
@@ -175,29 +199,11 @@ async function main(): Promise<number> {
           workDir,
           bench,
           log,
-        });
-        const verification = await verifyTarget(db, workload, sentinels, expected);
-        records.push({
-          system: 'dbtwin',
-          target: engine,
-          seconds: run.drain.seconds,
-          eventsPerSecond: events / run.drain.seconds,
-          run,
-          verification,
-        });
-        log(`  ${describeRun(run, events)}; ${verdict(verification)}`);
-        if (run.profile) printProfile(run);
-      } catch (error) {
-        records.push({ system: 'dbtwin', target: engine, error: errorText(error) });
-        log(`  FAILED: ${errorText(error)}`);
-      }
-
-      // Debezium JDBC sink
+        }),
+      );
       if (bench.jdbc) {
-        log(`${db.label}: Debezium JDBC sink connector …`);
-        try {
-          await db.recreateTables();
-          const run = await runJdbcSink({
+        await measureSystem('jdbc-sink', `${db.label}: Debezium JDBC sink connector …`, () =>
+          runJdbcSink({
             engine,
             db,
             rows,
@@ -206,21 +212,8 @@ async function main(): Promise<number> {
             tag,
             bench,
             log,
-          });
-          const verification = await verifyTarget(db, workload, sentinels, expected);
-          records.push({
-            system: 'jdbc-sink',
-            target: engine,
-            seconds: run.drain.seconds,
-            eventsPerSecond: events / run.drain.seconds,
-            run,
-            verification,
-          });
-          log(`  ${describeRun(run, events)}; ${verdict(verification)}`);
-        } catch (error) {
-          records.push({ system: 'jdbc-sink', target: engine, error: errorText(error) });
-          log(`  FAILED: ${errorText(error)}`);
-        }
+          }),
+        );
       }
     } finally {
       await db.close();

@@ -11,6 +11,7 @@ import {
   type TargetEngine,
 } from './bench-options.js';
 import {
+  COLUMNS,
   OP_DELETE,
   canonicalLine,
   canonicalLineOf,
@@ -317,18 +318,8 @@ export function driverBatches(
   });
 }
 
-const COLUMN_LIST = 'id, account_no, name, email, status, balance, score, version, note, updated_at';
-const UPDATABLE = [
-  'account_no',
-  'name',
-  'email',
-  'status',
-  'balance',
-  'score',
-  'version',
-  'note',
-  'updated_at',
-];
+const COLUMN_LIST = COLUMNS.join(', ');
+const UPDATABLE = COLUMNS.filter((c) => c !== 'id');
 
 /**
  * Applies the batches with plain `pg`/`mysql2`: one connection per partition, all partitions at once,
