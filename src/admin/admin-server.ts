@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DbtwinError } from '../core/dbtwin-error.js';
+import { ErrorCode } from '../core/error-codes.js';
 
 /** What a long-running dbtwin process reports on its admin port. */
 export interface AdminState {
@@ -40,7 +42,20 @@ export class AdminServer {
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (error: NodeJS.ErrnoException) => {
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new DbtwinError(
+                ErrorCode.ConfigInvalid,
+                `admin port ${this.host}:${this.port} is already in use`,
+                {
+                  hint: 'another dbtwin process may be running; pass --admin-port 0 (any free port) or another port',
+                  cause: error,
+                },
+              )
+            : error,
+        );
+      });
       server.listen(this.port, this.host, () => resolve());
     });
     return (server.address() as AddressInfo).port;
