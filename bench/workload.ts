@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Partitioners } from 'kafkajs';
 import { PARTITIONS, SENTINEL_BASE, SOURCE_DB, TOPIC_PREFIX } from './bench-options.js';
+// The seeded PRNG the end-to-end workload uses too, so both can be repeated from a seed.
+import { prng } from '../test/support/types-table.js';
 
 /**
  * The benchmark's workload: a deterministic stream of row changes over a key space, and the rows
@@ -59,18 +61,6 @@ export function mix(a: number, b: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
-}
-
-/** mulberry32: a small seeded PRNG returning [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia', 'Linus'];
