@@ -175,7 +175,10 @@ ensure_mariadb() {
     CREATE USER IF NOT EXISTS 'dbtwin'@'localhost' IDENTIFIED BY 'dbtwin';
     GRANT ALL PRIVILEGES ON dbtwin.* TO 'dbtwin'@'%', 'dbtwin'@'localhost';
     GRANT ALL PRIVILEGES ON dbtwin_scratch.* TO 'dbtwin'@'%', 'dbtwin'@'localhost';
-    GRANT SELECT ON *.* TO 'dbtwin'@'%', 'dbtwin'@'localhost';")" || fail "mariadb" "cannot create the dbtwin database and users: $out" "/var/log/mysql/error.log"
+    GRANT SELECT ON *.* TO 'dbtwin'@'%', 'dbtwin'@'localhost';
+    -- capture.exclusion: gtid-domain: apply sessions run SET SESSION gtid_domain_id, which MariaDB
+    -- 10.5.2+ allows with BINLOG REPLAY (or SUPER); the narrowest privilege that does.
+    GRANT BINLOG REPLAY ON *.* TO 'dbtwin'@'%', 'dbtwin'@'localhost';")" || fail "mariadb" "cannot create the dbtwin database and users: $out" "/var/log/mysql/error.log"
   ok "mariadb" "127.0.0.1:3306 up, binlog ROW/FULL, databases dbtwin (captured), dbtwin_scratch"
 }
 

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DbtwinError } from '../core/dbtwin-error.js';
 import { ErrorCode } from '../core/error-codes.js';
+import { LinkMetrics, type LinkSnapshot } from './link-metrics.js';
 
 /** What a long-running dbtwin process reports on its admin port. */
 export interface AdminState {
@@ -9,21 +10,33 @@ export interface AdminState {
   ready(): boolean;
   /** A JSON-safe snapshot for `/status`. */
   status(): Record<string, unknown>;
+  /**
+   * The links this process runs, read at each `/metrics` scrape. Absent: `/metrics` serves the
+   * process metrics only (commands that run no link).
+   */
+  links?(): readonly LinkSnapshot[];
 }
+
+/** The endpoints, in the order a 404 lists them. */
+const ENDPOINTS = ['/healthz', '/readyz', '/status', '/metrics'] as const;
 
 /**
  * The admin HTTP endpoint every long-running dbtwin process serves (design §7): `/healthz` (the
- * process is alive), `/readyz` (it is doing its work: 503 until then) and `/status` (JSON).
- * Binds 127.0.0.1 unless `host` says otherwise; port 0 picks a free port.
+ * process is alive), `/readyz` (it is doing its work: 503 until then), `/status` (JSON) and
+ * `/metrics` (Prometheus text, see LinkMetrics). Binds 127.0.0.1 unless `host` says otherwise; port 0
+ * picks a free port.
  */
 export class AdminServer {
   private server: Server | undefined;
+  private readonly metrics: LinkMetrics;
 
   constructor(
     private readonly state: AdminState,
     private readonly port: number,
     private readonly host = '127.0.0.1',
-  ) {}
+  ) {
+    this.metrics = new LinkMetrics(() => this.state.links?.() ?? []);
+  }
 
   /** Starts listening; resolves with the bound port. */
   async start(): Promise<number> {
@@ -38,7 +51,17 @@ export class AdminServer {
       if (path === '/readyz')
         return this.state.ready() ? send(200, { status: 'ready' }) : send(503, { status: 'starting' });
       if (path === '/status') return send(200, this.state.status());
-      return send(404, { error: `no such endpoint ${path}`, endpoints: ['/healthz', '/readyz', '/status'] });
+      if (path === '/metrics') {
+        this.metrics.render().then(
+          (text) => {
+            res.writeHead(200, { 'content-type': this.metrics.contentType });
+            res.end(text);
+          },
+          (error: unknown) => send(500, { error: `metrics failed: ${(error as Error).message}` }),
+        );
+        return;
+      }
+      return send(404, { error: `no such endpoint ${path}`, endpoints: ENDPOINTS });
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { DbtwinError } from '../core/dbtwin-error.js';
+import { registerBreakerCommand } from './commands/breaker-command.js';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerConnectorsCommand } from './commands/connectors-command.js';
 import { registerDecodeCommand } from './commands/decode-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerDlqCommand } from './commands/dlq-command.js';
 import { registerRunCommand } from './commands/run-command.js';
+import { registerStatusCommand } from './commands/status-command.js';
 
 /**
  * The `dbtwin` command line. Errors dbtwin raises on purpose print as `[DBTxxxx] message — hint` and
@@ -19,12 +21,14 @@ const program = new Command('dbtwin')
   .version('0.1.0')
   .showHelpAfterError();
 
+registerBreakerCommand(program);
 registerConfigCommand(program);
 registerConnectorsCommand(program);
 registerDecodeCommand(program);
 registerDemoCommand(program);
 registerDlqCommand(program);
 registerRunCommand(program);
+registerStatusCommand(program);
 
 try {
   await program.parseAsync(process.argv);

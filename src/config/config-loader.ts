@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { EngineName } from '../core/change-event.js';
 import { DbtwinError } from '../core/dbtwin-error.js';
 import { ErrorCode } from '../core/error-codes.js';
-import type { DbtwinConfig, LinkConfig, SideConfig } from './dbtwin-config.js';
+import type { CaptureExclusion, DbtwinConfig, LinkConfig, SideConfig } from './dbtwin-config.js';
 import { expandEnv, hasEnvPlaceholder } from './env-substitution.js';
 import { endpointsFromEnv } from './environment.js';
 
@@ -118,6 +118,9 @@ const TRUNCATE_MODES = ['skip', 'apply'] as const;
 /** Side names become header values, queue names and consumer-group ids: keep them plain. Same rule as the connectors' origin literal. */
 const SIDE_NAME = /^[a-z][a-z0-9_-]*$/;
 const DEFAULT_RETRY = { initialMs: 500, maxMs: 30_000 } as const;
+const CAPTURE_MODES = ['none', 'gtid-domain', 'query-marker', 'username'] as const;
+/** The default comment of `query-marker` apply statements. */
+export const DEFAULT_QUERY_MARKER = 'dbtwin:apply';
 
 /**
  * The file's schema. Built per call because string values are expanded from `env` while they are
@@ -231,6 +234,30 @@ function configSchema(env: NodeJS.ProcessEnv) {
     topicPrefix: text({ nonEmpty: true }),
     schema: text({ nonEmpty: true }),
     tables: z.array(name).min(1),
+    capture: z
+      .strictObject({
+        exclusion: z.enum(CAPTURE_MODES),
+        // MariaDB's gtid_domain_id range.
+        gtidDomainId: integer(0, 4_294_967_295).nullish(),
+        marker: text({ nonEmpty: true }).nullish(),
+        user: text({ nonEmpty: true }).nullish(),
+      })
+      .superRefine((c, ctx) => {
+        if (c.exclusion === 'gtid-domain' && c.gtidDomainId == null)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['gtidDomainId'],
+            message:
+              'is required with exclusion: gtid-domain (a domain id no application session uses; the connector excludes it with gtid.source.excludes)',
+          });
+        if (c.marker != null && !/^[A-Za-z0-9:_.-]+$/.test(c.marker))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['marker'],
+            message: 'may hold only letters, digits and ":_.-" (it is written into a SQL comment)',
+          });
+      })
+      .nullish(),
   });
 
   const link = z.strictObject({
@@ -267,6 +294,13 @@ function configSchema(env: NodeJS.ProcessEnv) {
       .strictObject({ brokers: brokers.nullish(), groupPrefix: text({ nonEmpty: true }).nullish() })
       .nullish(),
     redis: z.strictObject({ url: redisUrl.nullish() }).nullish(),
+    echo: z.strictObject({ ttlSeconds: integer(1, 7 * 86_400).nullish() }).nullish(),
+    breaker: z
+      .strictObject({
+        maxFlips: integer(0, 1_000_000).nullish(),
+        windowSeconds: integer(1, 86_400).nullish(),
+      })
+      .nullish(),
     admin: z
       .strictObject({ host: text({ nonEmpty: true }).nullish(), port: integer(0, 65_535).nullish() })
       .nullish(),
@@ -293,6 +327,7 @@ function complete(parsed: ParsedConfig, file: string, env: NodeJS.ProcessEnv): D
       topicPrefix: s.topicPrefix,
       schema: s.schema,
       tables: [...s.tables],
+      capture: captureOf(s.capture, s.connection.user),
     };
   }
   const links = (parsed.links ?? []).map((l): LinkConfig => {
@@ -319,6 +354,11 @@ function complete(parsed: ParsedConfig, file: string, env: NodeJS.ProcessEnv): D
       groupPrefix: parsed.kafka?.groupPrefix ?? 'dbtwin',
     },
     redis: { url: parsed.redis?.url ?? endpoints.redisUrl },
+    echo: { ttlSeconds: parsed.echo?.ttlSeconds ?? 3600 },
+    breaker: {
+      maxFlips: parsed.breaker?.maxFlips ?? 20,
+      windowSeconds: parsed.breaker?.windowSeconds ?? 60,
+    },
     admin: {
       host: parsed.admin?.host ?? endpoints.adminHost,
       port: parsed.admin?.port ?? endpoints.adminPort,
@@ -326,6 +366,31 @@ function complete(parsed: ParsedConfig, file: string, env: NodeJS.ProcessEnv): D
     sides,
     links,
   };
+}
+
+function captureOf(
+  parsed:
+    | {
+        exclusion: (typeof CAPTURE_MODES)[number];
+        gtidDomainId?: number | null;
+        marker?: string | null;
+        user?: string | null;
+      }
+    | null
+    | undefined,
+  applyUser: string,
+): CaptureExclusion {
+  switch (parsed?.exclusion ?? 'none') {
+    case 'gtid-domain':
+      return { mode: 'gtid-domain', domainId: parsed!.gtidDomainId! };
+    case 'query-marker':
+      return { mode: 'query-marker', marker: parsed?.marker ?? DEFAULT_QUERY_MARKER };
+    case 'username':
+      // LogMiner reports user names as the catalog stores them: upper case unless created quoted.
+      return { mode: 'username', user: parsed?.user ?? applyUser.toUpperCase() };
+    default:
+      return { mode: 'none' };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -15,6 +15,22 @@ export interface DbtwinConfig {
   };
   readonly redis: { readonly url: string };
   readonly admin: { readonly host: string; readonly port: number };
+  /** Echo suppression in Redis (design §3.2). */
+  readonly echo: {
+    /**
+     * How long a recorded fingerprint waits for its echo, in seconds; default 3600. Longer than the
+     * worst capture lag you expect: an echo that arrives after its fingerprint expired is treated as
+     * a native change (and then ends at the no-op check, design §3.4).
+     */
+    readonly ttlSeconds: number;
+  };
+  /** The ping-pong breaker (design §3.5). */
+  readonly breaker: {
+    /** A key whose applied changes switch direction more than this many times within the window is quarantined; default 20. 0 turns the breaker off. */
+    readonly maxFlips: number;
+    /** The window, in seconds; default 60. */
+    readonly windowSeconds: number;
+  };
   /** By side name. */
   readonly sides: Readonly<Record<string, SideConfig>>;
   readonly links: readonly LinkConfig[];
@@ -31,7 +47,27 @@ export interface SideConfig {
   readonly schema: string;
   /** Tables replicated from or to this side, by name in `schema`. */
   readonly tables: readonly string[];
+  /** Capture-level exclusion of dbtwin's own writes on this side (design §3.3); default `{ mode: 'none' }`. */
+  readonly capture: CaptureExclusion;
 }
+
+/**
+ * How this side's Debezium connector is kept from capturing (or dbtwin from taking) the writes dbtwin
+ * itself applies there. Optional: echo suppression in Redis works without it.
+ * - `none`: nothing at capture level.
+ * - `gtid-domain` (MariaDB): apply sessions run with `SET SESSION gtid_domain_id = domainId`; the
+ *   connector excludes that domain with `gtid.source.excludes`, so dbtwin's writes never reach Kafka.
+ * - `query-marker` (MySQL, MariaDB): every apply statement starts with the comment `/* <marker> *\/`;
+ *   with `include.query` on (and `binlog_rows_query_log_events` / `binlog_annotate_row_events`), the
+ *   event's `source.query` carries it and the reverse link drops the event.
+ * - `username` (Oracle): the connector lists the apply user in `log.mining.username.exclude.list`;
+ *   an event that still names that user in `source.user_name` is dropped by the reverse link.
+ */
+export type CaptureExclusion =
+  | { readonly mode: 'none' }
+  | { readonly mode: 'gtid-domain'; readonly domainId: number }
+  | { readonly mode: 'query-marker'; readonly marker: string }
+  | { readonly mode: 'username'; readonly user: string };
 
 /** One direction between two sides. */
 export interface LinkConfig {

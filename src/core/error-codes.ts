@@ -34,6 +34,13 @@ export enum ErrorCode {
   ApplyRejected = 'DBT3003',
   /** The target is down, restarting, or refused a lock/deadlock: the link pauses, backs off and retries. */
   TargetUnavailable = 'DBT3004',
+  /**
+   * The ping-pong breaker quarantined the row: its changes kept switching direction between the sides
+   * (two writers fighting over it, or an echo loop). Its changes wait in the dead-letter queue.
+   * `dbtwin breaker list` shows the row's history; fix the writers, then `dbtwin breaker release` and
+   * `dbtwin dlq replay`.
+   */
+  RowQuarantined = 'DBT3005',
 
   /** A service of the local stack or of the deployment is unreachable. dbtwin retries with backoff. */
   ServiceUnreachable = 'DBT4001',
@@ -66,6 +73,7 @@ const KIND: Record<ErrorCode, ErrorKind> = {
   [ErrorCode.ConstraintViolation]: 'steering',
   [ErrorCode.ApplyRejected]: 'steering',
   [ErrorCode.TargetUnavailable]: 'abort',
+  [ErrorCode.RowQuarantined]: 'steering',
   [ErrorCode.ServiceUnreachable]: 'abort',
   [ErrorCode.ConnectorFailed]: 'abort',
   [ErrorCode.InternalInvariant]: 'bug',

@@ -1,7 +1,7 @@
 import { DbtwinError } from '../core/dbtwin-error.js';
 import { ErrorCode } from '../core/error-codes.js';
 import { scalarText } from './catalog-rows.js';
-import type { CompiledStatement, SqlCompiler, TableInfo } from './dialect.js';
+import type { CompiledStatement, SelectOptions, SqlCompiler, TableInfo } from './dialect.js';
 
 /** Default ceiling of the bound data of one statement (estimated), so a batch of wide rows stays well under a server's packet limit. */
 const DEFAULT_MAX_BOUND_BYTES = 4 * 1024 * 1024;
@@ -68,9 +68,18 @@ export abstract class BaseSqlCompiler implements SqlCompiler {
     return this.byKeys(table, keys, `DELETE FROM ${this.tableName(table)}`);
   }
 
-  selectByKeys(table: TableInfo, keys: readonly (readonly unknown[])[]): CompiledStatement[] {
+  selectByKeys(
+    table: TableInfo,
+    keys: readonly (readonly unknown[])[],
+    options: SelectOptions = {},
+  ): CompiledStatement[] {
     const columns = table.columns.map((c) => this.quoteIdentifier(c.name)).join(', ');
-    return this.byKeys(table, keys, `SELECT ${columns} FROM ${this.tableName(table)}`);
+    return this.byKeys(
+      table,
+      keys,
+      `SELECT ${columns} FROM ${this.tableName(table)}`,
+      options.forUpdate ? ' FOR UPDATE' : '',
+    );
   }
 
   /** What follows INSERT INTO: the table, and an alias where the engine's upsert clause needs one. */
@@ -88,6 +97,7 @@ export abstract class BaseSqlCompiler implements SqlCompiler {
     table: TableInfo,
     keys: readonly (readonly unknown[])[],
     prefix: string,
+    suffix = '',
   ): CompiledStatement[] {
     this.requireKey(table);
     const width = table.primaryKey.length;
@@ -96,7 +106,7 @@ export abstract class BaseSqlCompiler implements SqlCompiler {
     const target = width === 1 ? keyColumns[0] : `(${keyColumns.join(', ')})`;
     return this.split(lastPerKey(keys, range(width)), width).map((chunk) => ({
       kind: 'single',
-      sql: `${prefix} WHERE ${target} IN (${width === 1 ? this.placeholders(1, chunk.length) : this.tuples(chunk.length, width)})`,
+      sql: `${prefix} WHERE ${target} IN (${width === 1 ? this.placeholders(1, chunk.length) : this.tuples(chunk.length, width)})${suffix}`,
       params: chunk.flat(),
     }));
   }

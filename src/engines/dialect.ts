@@ -100,10 +100,24 @@ export interface SqlCompiler {
   ): CompiledStatement[];
   /** Deletes by primary key: each key holds the values of `table.primaryKey` in order. Deleting a missing row is no error. */
   deleteByKeys(table: TableInfo, keys: readonly (readonly unknown[])[]): CompiledStatement[];
-  /** Reads the current rows for these primary keys (all columns, table order), in one query per statement. */
-  selectByKeys(table: TableInfo, keys: readonly (readonly unknown[])[]): CompiledStatement[];
+  /**
+   * Reads the current rows for these primary keys (all columns, table order), in one query per
+   * statement. `forUpdate` locks the rows found until the transaction ends (`FOR UPDATE`), so what
+   * the apply stage decides from them (no-op, conflict) still holds when it writes.
+   */
+  selectByKeys(
+    table: TableInfo,
+    keys: readonly (readonly unknown[])[],
+    options?: SelectOptions,
+  ): CompiledStatement[];
   /** The identifier quoted for this engine (catalog names only). */
   quoteIdentifier(name: string): string;
+}
+
+/** Options of {@link SqlCompiler.selectByKeys}. */
+export interface SelectOptions {
+  /** Lock the rows read until the transaction ends; default false. */
+  readonly forUpdate?: boolean;
 }
 
 /**

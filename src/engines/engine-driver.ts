@@ -35,6 +35,19 @@ export interface ConnectionOptions {
   readonly database: string;
   /** Pool size; default 4. */
   readonly poolSize?: number;
+  /**
+   * How apply sessions mark their writes for capture-level exclusion (design §3.3). MySQL/MariaDB only;
+   * other engines ignore it. Unset: sessions are not marked.
+   */
+  readonly applyTag?: ApplyTag;
+}
+
+/** Marks on dbtwin's own writes that the side's Debezium connector (or the reverse link) recognises. */
+export interface ApplyTag {
+  /** MariaDB: every session runs `SET SESSION gtid_domain_id = <n>`, excluded by the connector's `gtid.source.excludes`. */
+  readonly gtidDomainId?: number;
+  /** MySQL/MariaDB: every statement starts with the comment `/* <marker> *\/`, seen in the event's `source.query`. */
+  readonly statementMarker?: string;
 }
 
 /**

@@ -1,11 +1,12 @@
 import { isUtf8 } from 'node:buffer';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { isConnectionError, redisAddress } from '../core/redis-connection.js';
 import { DbtwinError } from '../core/dbtwin-error.js';
 import { ErrorCode } from '../core/error-codes.js';
 import type { JsonRow } from '../core/value-json.js';
 import type { LinkConfig } from '../config/dbtwin-config.js';
-import { deadLetterJobId, deadLetterQueueName, QUEUE_PREFIX } from './redis-keys.js';
+import { deadLetterJobId, deadLetterQueueName, QUEUE_PREFIX } from '../core/redis-keys.js';
 
 /** Header naming the side a message comes from (design §3.1). */
 const ORIGIN_HEADER = 'dbtwin-origin';
@@ -308,30 +309,6 @@ export class DeadLetterQueue {
       clearTimeout(timer);
     }
   }
-}
-
-/** Host and port of a Redis URL, without the password, for messages. */
-function redisAddress(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || '6379'}`;
-  } catch {
-    return '(unparsable redis url)';
-  }
-}
-
-/** Errors of the connection rather than of the command (a script error stays what it is). */
-function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as NodeJS.ErrnoException).code ?? '';
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN'].includes(
-      code,
-    ) ||
-    /connection is closed|connect ECONNREFUSED|stream isn't writeable|reached the max retries/i.test(
-      error.message,
-    )
-  );
 }
 
 function bytesToText(bytes: Uint8Array | null): { text: string; base64: boolean } | null {

@@ -4,12 +4,16 @@ import { ErrorCode } from '../core/error-codes.js';
 import type { Logger } from '../core/logger.js';
 import type { JsonRow } from '../core/value-json.js';
 import { rowToJson } from '../core/value-json.js';
-import type { DbtwinConfig, LinkConfig } from '../config/dbtwin-config.js';
-import type { ErrorClassifier } from '../engines/dialect.js';
+import type { DbtwinConfig, LinkConfig, SideConfig } from '../config/dbtwin-config.js';
+import { isOwnWriteAtCapture } from '../echo/capture-exclusion.js';
+import type { EchoLayer } from '../echo/echo-store.js';
+import type { LinkLoopGuard } from '../echo/link-loop-guard.js';
+import type { RowFingerprint } from '../echo/row-fingerprint.js';
+import type { ErrorClassifier, Introspector } from '../engines/dialect.js';
 import { decodeDebeziumMessage } from '../source/debezium-decoder.js';
 import type { SourceMessage } from '../source/kafka-change-source.js';
 import { collapseChanges } from './change-collapser.js';
-import { TableRouter } from './table-router.js';
+import { TableRouter, type TableRoute } from './table-router.js';
 import { TargetApplier } from './target-applier.js';
 import type { TargetSide } from './target-side.js';
 
@@ -32,12 +36,27 @@ export interface DeadLetterSink {
 export interface LinkCounters {
   /** Kafka messages handled (all kinds). */
   received: number;
-  /** Row changes written to the target and committed. */
+  /** Native row changes written to the target and committed (no-ops excluded: they write nothing). */
   applied: number;
   /** Changes made unnecessary by a later change of the same key in the same batch. */
   superseded: number;
   /** Changes whose `dbtwin-origin` is the link's target side: never applied back (design §3.1). */
   skippedOwnOrigin: number;
+  /** Echoes of the reverse link's writes dropped because their fingerprint was pending in Redis (design §3.2). */
+  echoesRedis: number;
+  /**
+   * Echoes dropped because their fingerprint was pending in this process's own copy while Redis no
+   * longer had it (Redis flushed or restarted; both links of the pair in this process).
+   */
+  echoesLocal: number;
+  /** dbtwin's own writes recognised at capture level: query marker, Oracle user, GTID domain (design §3.3). */
+  echoesCapture: number;
+  /** Changes whose row already equalled the target (or deletes of absent rows): nothing written (design §3.4). */
+  noOps: number;
+  /** Keys this link quarantined because they bounced between the sides too often (design §3.5). */
+  breakerTrips: number;
+  /** Changes not applied because their key is quarantined (dead-lettered with the key's history). */
+  quarantined: number;
   /** Tombstones, transaction markers, heartbeats, schema changes, skipped truncates. */
   skippedOther: number;
   deadLettered: number;
@@ -45,10 +64,56 @@ export interface LinkCounters {
   retries: number;
 }
 
+/** A fresh set of counters, every one at zero. */
+export function zeroCounters(): LinkCounters {
+  return {
+    received: 0,
+    applied: 0,
+    superseded: 0,
+    skippedOwnOrigin: 0,
+    echoesRedis: 0,
+    echoesLocal: 0,
+    echoesCapture: 0,
+    noOps: 0,
+    breakerTrips: 0,
+    quarantined: 0,
+    skippedOther: 0,
+    deadLettered: 0,
+    retries: 0,
+  };
+}
+
 /** What the pipeline needs from the target besides the applier: truncate, and the classifier for look-up errors. */
 export interface TargetOps {
   truncate(schema: string, table: string): Promise<void>;
   readonly classifier: ErrorClassifier;
+}
+
+/** What one batch did, added to the counters once the whole batch is through. */
+interface Counts {
+  applied: number;
+  superseded: number;
+  own: number;
+  capture: number;
+  redis: number;
+  local: number;
+  noOps: number;
+  tripped: number;
+  other: number;
+}
+
+function newCounts(): Counts {
+  return {
+    applied: 0,
+    superseded: 0,
+    own: 0,
+    capture: 0,
+    redis: 0,
+    local: 0,
+    noOps: 0,
+    tripped: 0,
+    other: 0,
+  };
 }
 
 interface Pending {
@@ -63,46 +128,54 @@ interface Pending {
  * (`abort` errors: target or Redis unavailable); then nothing was committed and the caller backs off.
  */
 export class LinkPipeline {
-  readonly counters: LinkCounters = {
-    received: 0,
-    applied: 0,
-    superseded: 0,
-    skippedOwnOrigin: 0,
-    skippedOther: 0,
-    deadLettered: 0,
-    retries: 0,
-  };
+  readonly counters: LinkCounters = zeroCounters();
 
-  /** The pipeline of `link` writing to an opened target side. */
+  /**
+   * The pipeline of `link` writing to an opened target side. With `loop` (the link's guard and the
+   * source side's catalog) it suppresses echoes, records its own writes' fingerprints and runs the
+   * breaker; without it (dead-letter replay) it applies only.
+   */
   static forLink(
     config: DbtwinConfig,
     link: LinkConfig,
     target: TargetSide,
     deadLetters: DeadLetterSink,
     logger: Logger,
+    loop?: { readonly guard: LinkLoopGuard; readonly sourceCatalog: Introspector },
   ): LinkPipeline {
-    const router = new TableRouter(
+    const from = config.sides[link.from]!;
+    const to = config.sides[link.to]!;
+    const router = new TableRouter(link, from, to, target.introspector, loop?.sourceCatalog);
+    return new LinkPipeline(
       link,
-      config.sides[link.from]!,
-      config.sides[link.to]!,
-      target.introspector,
+      from,
+      router,
+      new TargetApplier(target, link.name, to),
+      target,
+      deadLetters,
+      logger,
+      loop?.guard,
     );
-    return new LinkPipeline(link, router, new TargetApplier(target, link.name), target, deadLetters, logger);
   }
+
+  /** Echo decisions of the batch in progress, by Kafka coordinates, kept until the batch is through. */
+  private readonly echoDecisions = new Map<string, EchoLayer | null>();
 
   constructor(
     private readonly link: LinkConfig,
+    private readonly from: SideConfig,
     private readonly router: TableRouter,
     private readonly applier: TargetApplier,
     private readonly target: TargetOps,
     private readonly deadLetters: DeadLetterSink,
     private readonly logger: Logger,
+    private readonly guard?: LinkLoopGuard,
   ) {}
 
   /** Processes one batch (messages of one partition, in order). Resolves once everything is committed or dead-lettered. */
   async handle(messages: readonly SourceMessage[]): Promise<void> {
     const letters: DeadLetterDraft[] = [];
-    const counts = { applied: 0, superseded: 0, own: 0, other: 0 };
+    const counts = newCounts();
     let segment: Pending[] = [];
     for (const message of messages) {
       let event: ChangeEvent;
@@ -125,6 +198,10 @@ export class LinkPipeline {
       }
       if (event.origin === this.link.to) {
         counts.own++;
+        continue;
+      }
+      if (isOwnWriteAtCapture(event, this.from.capture)) {
+        counts.capture++;
         continue;
       }
       if (event.op === 't') {
@@ -165,63 +242,117 @@ export class LinkPipeline {
       }
     }
     // Counted only once the whole batch is through, so a retried batch is not counted twice.
-    this.counters.received += messages.length;
-    this.counters.applied += counts.applied;
-    this.counters.superseded += counts.superseded;
-    this.counters.skippedOwnOrigin += counts.own;
-    this.counters.skippedOther += counts.other;
-    this.counters.deadLettered += letters.length;
+    for (const m of messages) this.echoDecisions.delete(coordinateOf(m));
+    const c = this.counters;
+    c.received += messages.length;
+    c.applied += counts.applied;
+    c.superseded += counts.superseded;
+    c.skippedOwnOrigin += counts.own;
+    c.echoesRedis += counts.redis;
+    c.echoesLocal += counts.local;
+    c.echoesCapture += counts.capture;
+    c.noOps += counts.noOps;
+    c.breakerTrips += counts.tripped;
+    c.quarantined += letters.filter((l) => l.code === ErrorCode.RowQuarantined).length;
+    c.skippedOther += counts.other;
+    c.deadLettered += letters.length;
   }
 
   private async applySegment(
     segment: readonly Pending[],
     letters: DeadLetterDraft[],
-    counts: { applied: number; superseded: number },
+    counts: Counts,
   ): Promise<void> {
-    const byTable = new Map<string, Pending[]>();
+    const routed: { pending: Pending; route: TableRoute }[] = [];
+    const routes = new Map<string, TableRoute | null>();
     for (const p of segment) {
-      const list = byTable.get(p.event.table) ?? [];
-      list.push(p);
-      byTable.set(p.event.table, list);
-    }
-    for (const [table, pending] of byTable) {
-      let route;
-      try {
-        route = await this.router.route(table);
-      } catch (caught) {
-        const error = this.asDbtwinError(caught, `reading the catalog of ${this.link.to} for ${table}`);
-        if (error.kind !== 'steering') throw error;
-        for (const p of pending)
-          letters.push({
-            message: p.message,
-            code: error.code,
-            reason: error.message,
-            table,
-            key: rowToJson(p.event.key) ?? {},
-          });
-        continue;
+      let route = routes.get(p.event.table);
+      if (route === undefined) {
+        try {
+          route = await this.router.route(p.event.table);
+        } catch (caught) {
+          const error = this.asDbtwinError(
+            caught,
+            `reading the catalog of ${this.link.to} for ${p.event.table}`,
+          );
+          if (error.kind !== 'steering') throw error;
+          route = null;
+          for (const q of segment.filter((q) => q.event.table === p.event.table))
+            letters.push({
+              message: q.message,
+              code: error.code,
+              reason: error.message,
+              table: q.event.table,
+              key: rowToJson(q.event.key) ?? {},
+            });
+        }
+        routes.set(p.event.table, route);
       }
+      if (route) routed.push({ pending: p, route });
+    }
+    const native = await this.dropEchoes(routed, counts);
+    const byTable = new Map<TableRoute, Pending[]>();
+    for (const { pending, route } of native) {
+      const list = byTable.get(route) ?? [];
+      list.push(pending);
+      byTable.set(route, list);
+    }
+    for (const [route, pending] of byTable) {
       const changes = collapseChanges(pending.map((p) => ({ event: p.event, message: p.message })));
-      const outcome = await this.applier.apply(route, changes);
+      const outcome = await this.applier.apply(route, changes, this.guard);
       counts.applied += outcome.applied;
+      counts.noOps += outcome.noOps;
+      counts.tripped += outcome.tripped;
       counts.superseded += changes.reduce((n, c) => n + c.superseded, 0);
       for (const { change, error } of outcome.rejected) {
         letters.push({
           message: change.message,
           code: error.code,
           reason: error.message,
-          table,
+          table: route.source,
           key: rowToJson(change.key) ?? {},
         });
       }
     }
   }
 
+  /**
+   * Echo suppression (design §3.2): one consume call for the whole segment; a change whose fingerprint
+   * was pending is the echo of the reverse link's write and goes no further.
+   */
+  private async dropEchoes(
+    routed: readonly { pending: Pending; route: TableRoute }[],
+    counts: Counts,
+  ): Promise<{ pending: Pending; route: TableRoute }[]> {
+    const guard = this.guard;
+    if (!guard || routed.length === 0) return [...routed];
+    // A batch retried after a failed apply must not consume again: its echoes' fingerprints are gone.
+    const decided = routed.map(({ pending }) => this.echoDecisions.get(coordinateOf(pending.message)));
+    const prints = routed.map(({ pending, route }, i) =>
+      decided[i] === undefined ? guard.fingerprintOf(pending.event, route) : undefined,
+    );
+    const known = prints.filter((f): f is RowFingerprint => f !== undefined);
+    const layers = await guard.consume(known);
+    const out: { pending: Pending; route: TableRoute }[] = [];
+    let next = 0;
+    routed.forEach((r, i) => {
+      let layer = decided[i];
+      if (layer === undefined) {
+        layer = prints[i] === undefined ? null : (layers[next++] ?? null);
+        this.echoDecisions.set(coordinateOf(r.pending.message), layer);
+      }
+      if (layer === 'redis') counts.redis++;
+      else if (layer === 'local') counts.local++;
+      else out.push(r);
+    });
+    return out;
+  }
+
   private async truncate(
     event: ChangeEvent,
     message: SourceMessage,
     letters: DeadLetterDraft[],
-    counts: { other: number; applied: number },
+    counts: Counts,
   ): Promise<void> {
     if (this.link.truncate === 'skip') {
       counts.other++;
@@ -253,4 +384,8 @@ export class LinkPipeline {
       { cause: error },
     );
   }
+}
+
+function coordinateOf(message: SourceMessage): string {
+  return `${message.topic}/${message.partition}/${message.offset}`;
 }

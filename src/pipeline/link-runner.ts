@@ -5,7 +5,9 @@ import { topicOf, type DbtwinConfig, type LinkConfig } from '../config/dbtwin-co
 import { KafkaChangeSource, type BatchControl, type SourceMessage } from '../source/kafka-change-source.js';
 import { KafkaTopics } from '../source/kafka-topics.js';
 import { LinkPipeline, type DeadLetterSink, type LinkCounters } from './link-pipeline.js';
-import { openTargetSide, type TargetSide } from './target-side.js';
+import { openSideCatalog, openTargetSide, type SideCatalog, type TargetSide } from './target-side.js';
+import type { EchoHealth } from '../echo/echo-store.js';
+import type { LoopGuard } from '../echo/loop-guard.js';
 
 /** How often a link looks for table topics that did not exist yet. */
 const TOPIC_WATCH_MS = 3000;
@@ -21,6 +23,8 @@ export interface LinkStatus {
   readonly counters: Readonly<LinkCounters>;
   /** The last reason the link is waiting for its target, while `retrying`. */
   readonly waitingFor?: string;
+  /** Echo suppression's health (design §3: degraded while Redis is down or after it lost its state). */
+  readonly echo?: EchoHealth;
 }
 
 /** The consumer group of a link, shared by every instance that runs it. */
@@ -51,21 +55,43 @@ export class LinkRunner {
     readonly pipeline: LinkPipeline,
     private readonly target: TargetSide,
     private readonly logger: Logger,
+    private readonly loop?: { readonly guard: LoopGuard; readonly catalog: SideCatalog },
   ) {}
 
   /** Connects to the target and prepares the consumer (not started yet). */
+  /**
+   * Connects to the target (and, with `guard`, to the source side's catalog, for fingerprints) and
+   * prepares the consumer (not started yet). `guard` is the process's loop protection; without it the
+   * link applies what it reads with no echo suppression (only for tools and tests).
+   */
   static async open(
     config: DbtwinConfig,
     link: LinkConfig,
     deadLetters: DeadLetterSink,
     logger: Logger,
+    guard?: LoopGuard,
   ): Promise<LinkRunner> {
     const log = logger.child({ link: link.name });
     const from = config.sides[link.from]!;
     const target = await openTargetSide(config, link.to);
-    const pipeline = LinkPipeline.forLink(config, link, target, deadLetters, log);
+    let catalog: SideCatalog | undefined;
+    try {
+      catalog = guard ? await openSideCatalog(config, link.from) : undefined;
+    } catch (error) {
+      await target.close();
+      throw error;
+    }
+    const loop = guard && catalog ? { guard, catalog } : undefined;
+    const pipeline = LinkPipeline.forLink(
+      config,
+      link,
+      target,
+      deadLetters,
+      log,
+      loop ? { guard: guard!.forLink(link), sourceCatalog: catalog!.introspector } : undefined,
+    );
     const topics = Object.keys(link.tables).map((t) => topicOf(from, t));
-    return new LinkRunner(link, config, groupOf(config, link), topics, pipeline, target, log);
+    return new LinkRunner(link, config, groupOf(config, link), topics, pipeline, target, log, loop);
   }
 
   /**
@@ -99,6 +125,7 @@ export class LinkRunner {
     await this.resubscribing;
     await this.source?.stop();
     await this.target.close();
+    await this.loop?.catalog.close();
     this.state = 'stopped';
   }
 
@@ -139,6 +166,7 @@ export class LinkRunner {
       missingTopics: this.missing(),
       counters: { ...this.pipeline.counters },
       ...(this.waitingFor ? { waitingFor: this.waitingFor } : {}),
+      ...(this.loop ? { echo: this.loop.guard.echoes.state() } : {}),
     };
   }
 

@@ -7,6 +7,11 @@ import type { ColumnInfo, Introspector, TableInfo } from '../engines/dialect.js'
 export interface TableRoute {
   readonly source: string;
   readonly target: TableInfo;
+  /**
+   * The source table as the source side's catalog describes it, when the link can read that catalog
+   * (it needs it to fingerprint incoming changes for echo suppression, design §3.2).
+   */
+  readonly sourceInfo?: TableInfo;
   /** Target column for a source column name, or undefined when the target has none. */
   column(sourceName: string): ColumnInfo | undefined;
 }
@@ -25,6 +30,8 @@ export class TableRouter {
     private readonly from: SideConfig,
     private readonly to: SideConfig,
     private readonly introspector: Introspector,
+    /** The source side's catalog; without it routes carry no `sourceInfo`. */
+    private readonly sourceIntrospector?: Introspector,
   ) {}
 
   /**
@@ -87,9 +94,11 @@ export class TableRouter {
       // Two target columns differing only in case: folding is ambiguous, so only exact names match.
       folded.set(k, folded.has(k) ? null : c);
     }
+    const sourceInfo = await this.sourceIntrospector?.table(this.from.schema, name);
     return {
       source: sourceTable,
       target,
+      ...(sourceInfo ? { sourceInfo } : {}),
       column: (sourceName) => exact.get(sourceName) ?? folded.get(sourceName.toLowerCase()) ?? undefined,
     };
   }

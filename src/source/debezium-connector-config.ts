@@ -15,6 +15,13 @@ export interface ConnectorDefinition {
 const fileSchema = z.object({
   name: z.string().min(1),
   config: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  /**
+   * `false`: the file is left out when its folder is loaded (`connectors apply compose/connectors/local`)
+   * and used only when named itself. For example connectors beside the regular ones (the
+   * GTID-excluded MariaDB source the capture-exclusion test registers). Default true. Not sent to
+   * Kafka Connect.
+   */
+  applyWithFolder: z.boolean().optional(),
 });
 
 /**
@@ -86,6 +93,13 @@ export async function loadConnectorFile(
   file: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ConnectorDefinition> {
+  return (await readConnectorFile(file, env)).def;
+}
+
+async function readConnectorFile(
+  file: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ def: ConnectorDefinition; applyWithFolder: boolean }> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));
@@ -115,22 +129,28 @@ export async function loadConnectorFile(
       hint: 'see compose/connectors/README.md',
     });
   }
-  return def;
+  return { def, applyWithFolder: result.data.applyWithFolder ?? true };
 }
 
-/** Loads every `*.json` under each path (a file or a folder), in name order. */
+/**
+ * Loads every `*.json` under each path (a file or a folder), in name order. Every file is validated,
+ * but a folder's files marked `"applyWithFolder": false` are not returned (name such a file itself).
+ */
 export async function loadConnectorDefinitions(
   paths: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ConnectorDefinition[]> {
-  const files: string[] = [];
+  const files: { file: string; fromFolder: boolean }[] = [];
   for (const p of paths) {
     if ((await stat(p)).isDirectory()) {
       const names = (await readdir(p)).filter((n) => n.endsWith('.json')).sort();
-      files.push(...names.map((n) => path.join(p, n)));
+      files.push(...names.map((n) => ({ file: path.join(p, n), fromFolder: true })));
     } else {
-      files.push(p);
+      files.push({ file: p, fromFolder: false });
     }
   }
-  return Promise.all(files.map((f) => loadConnectorFile(f, env)));
+  const loaded = await Promise.all(
+    files.map(async ({ file, fromFolder }) => ({ fromFolder, ...(await readConnectorFile(file, env)) })),
+  );
+  return loaded.filter((l) => !l.fromFolder || l.applyWithFolder).map((l) => l.def);
 }

@@ -15,7 +15,8 @@ export function canonicalText(value: Value, column: ColumnInfo): string | null {
   if (value === null) return null;
   if (isBooleanColumn(column)) {
     if (typeof value === 'boolean') return String(value);
-    if (typeof value === 'number' || typeof value === 'bigint') return String(value !== 0 && value !== 0n);
+    // Only 0 and 1 are truth values: a MySQL TINYINT(1) may hold 2, which must not compare equal to 1.
+    if (value === 0 || value === 1 || value === 0n || value === 1n) return String(value == 1);
   }
   if (typeof value === 'object' && !(value instanceof Uint8Array) && value.type === 'json')
     return canonicalJson(value.text);
@@ -60,16 +61,19 @@ export function tableChecksum(
   return hash.digest('hex');
 }
 
-function isBooleanColumn(column: ColumnInfo): boolean {
+/** MySQL TINYINT(1)/BIT(1) and PostgreSQL boolean: columns whose values are truth values. */
+export function isBooleanColumn(column: ColumnInfo): boolean {
   const type = column.columnType.toLowerCase();
   return column.dataType === 'boolean' || type === 'tinyint(1)' || type === 'bit(1)';
 }
 
-function isFixedChar(column: ColumnInfo): boolean {
+/** Fixed-length character columns, compared without trailing spaces (PAD SPACE). */
+export function isFixedChar(column: ColumnInfo): boolean {
   return ['char', 'character', 'bpchar', 'nchar'].includes(column.dataType);
 }
 
-function canonicalJson(text: string): string {
+/** A JSON document with its keys sorted and no insignificant white space; the text itself when it does not parse. */
+export function canonicalJson(text: string): string {
   try {
     return JSON.stringify(sortKeys(JSON.parse(text)));
   } catch {

@@ -1,16 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LOCAL_SIDES } from '../../src/config/local-stack.js';
 import type { EngineDriver } from '../../src/engines/engine-driver.js';
-import { dialectFor } from '../../src/engines/dialect-registry.js';
 import {
-  checksumOf,
+  convergeLocal,
   DbtwinProcess,
-  describeDifferences,
   eventually,
+  LocalPair,
+  localDifferences,
   writeLocalConfig,
 } from '../support/replication-harness.js';
-import { prng, typesTableDdl, TypesWorkload, type EngineSide } from '../support/types-table.js';
+import { prng, TypesWorkload } from '../support/types-table.js';
 
 /**
  * One link at a time, real Debezium on both sides: random inserts, updates and deletes over a table of
@@ -19,78 +18,29 @@ import { prng, typesTableDdl, TypesWorkload, type EngineSide } from '../support/
  */
 const OPS = Number(process.env['DBTWIN_E2E_OPS'] ?? 20_000);
 const CONVERGE_MS = Number(process.env['DBTWIN_E2E_CONVERGE_MS'] ?? 240_000);
-const SIDES = { mariadb: LOCAL_SIDES.mariadb, postgres: LOCAL_SIDES.postgres } as const;
 const run = Date.now() % 1_000_000;
 
-async function connect(side: EngineSide): Promise<EngineDriver> {
-  return dialectFor(SIDES[side].engine).createDriver(SIDES[side].connection);
-}
-
-async function differences(table: string, a: EngineDriver, b: EngineDriver): Promise<string> {
-  const lines = await describeDifferences(
-    { dialect: dialectFor('mysql'), driver: a, schema: 'dbtwin' },
-    { dialect: dialectFor('postgres'), driver: b, schema: 'public' },
-    table,
-  );
-  return lines.join('\n');
-}
-
-async function sameData(
-  table: string,
-  a: EngineDriver,
-  b: EngineDriver,
-): Promise<{ equal: boolean; detail: string }> {
-  const left = await checksumOf(dialectFor('mysql'), a, 'dbtwin', table);
-  const right = await checksumOf(dialectFor('postgres'), b, 'public', table);
-  return {
-    equal: left.checksum === right.checksum && left.rows === right.rows,
-    detail: `mariadb ${left.rows} rows ${left.checksum.slice(0, 12)}, postgres ${right.rows} rows ${right.checksum.slice(0, 12)}`,
-  };
-}
-
-/** Waits up to CONVERGE_MS for both sides to hold the same data; `last` describes the last comparison. */
 async function converge(
   table: string,
   a: EngineDriver,
   b: EngineDriver,
 ): Promise<{ converged: boolean; last: string }> {
-  let last = '';
-  const converged = await eventually(
-    async () => {
-      const r = await sameData(table, a, b);
-      last = r.detail;
-      return r.equal;
-    },
-    CONVERGE_MS,
-    2000,
-  );
-  return { converged, last };
+  return convergeLocal(table, a, b, CONVERGE_MS);
 }
 
 describe('one-way replication, end to end', () => {
+  let pair: LocalPair;
   let mariadb: EngineDriver;
   let postgres: EngineDriver;
-  const tables: string[] = [];
 
   before(async () => {
-    mariadb = await connect('mariadb');
-    postgres = await connect('postgres');
+    pair = await LocalPair.open();
+    ({ mariadb, postgres } = pair);
   });
 
-  after(async () => {
-    for (const t of tables) {
-      await mariadb.query(`DROP TABLE IF EXISTS ${t}`);
-      await postgres.query(`DROP TABLE IF EXISTS ${t}`);
-    }
-    await mariadb.close();
-    await postgres.close();
-  });
+  after(() => pair.close());
 
-  async function createPair(table: string): Promise<void> {
-    tables.push(table);
-    for (const ddl of typesTableDdl('mariadb', table)) await mariadb.query(ddl);
-    for (const ddl of typesTableDdl('postgres', table)) await postgres.query(ddl);
-  }
+  const createPair = (table: string): Promise<void> => pair.createTypesTable(table);
 
   for (const [from, to] of [
     ['mariadb', 'postgres'],
@@ -113,7 +63,7 @@ describe('one-way replication, end to end', () => {
         );
         assert.ok(
           converged,
-          `tables differ after ${CONVERGE_MS} ms: ${last}\n${await differences(table, mariadb, postgres)}\n${(await dbtwin.logs()).slice(-2000)}`,
+          `tables differ after ${CONVERGE_MS} ms: ${last}\n${await localDifferences(table, mariadb, postgres)}\n${(await dbtwin.logs()).slice(-2000)}`,
         );
         assert.equal(status.links[0]?.counters['deadLettered'], 0, 'nothing went to the dead-letter queue');
       } finally {
@@ -144,7 +94,7 @@ describe('one-way replication, end to end', () => {
       console.log(`# kill -9: ${JSON.stringify(workload.counts)}; ${last}`);
       assert.ok(
         converged,
-        `tables differ after restart: ${last}\n${await differences(table, mariadb, postgres)}`,
+        `tables differ after restart: ${last}\n${await localDifferences(table, mariadb, postgres)}`,
       );
     } finally {
       await dbtwin.stop();

@@ -14,7 +14,7 @@ import {
   toDeadLetter,
   type StoredDeadLetter,
 } from '../../src/pipeline/dead-letter-queue.js';
-import { deadLetterQueueName, QUEUE_PREFIX } from '../../src/pipeline/redis-keys.js';
+import { deadLetterQueueName, QUEUE_PREFIX } from '../../src/core/redis-keys.js';
 import { runCli } from '../support/run-cli.js';
 
 const redisUrl = endpointsFromEnv().redisUrl;

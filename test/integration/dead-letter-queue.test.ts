@@ -14,7 +14,7 @@ import {
   toDeadLetter,
   type DeadLetterInput,
 } from '../../src/pipeline/dead-letter-queue.js';
-import { deadLetterQueueName, QUEUE_PREFIX } from '../../src/pipeline/redis-keys.js';
+import { deadLetterQueueName, QUEUE_PREFIX } from '../../src/core/redis-keys.js';
 
 const redisUrl = endpointsFromEnv().redisUrl;
 // A side name unique to this run, so parallel or leftover runs never see each other's letters.

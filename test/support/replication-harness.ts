@@ -7,8 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LOCAL_SIDES } from '../../src/config/local-stack.js';
 import type { Dialect } from '../../src/engines/dialect.js';
 import type { EngineDriver } from '../../src/engines/engine-driver.js';
+import { dialectFor } from '../../src/engines/dialect-registry.js';
 import { canonicalRow, tableChecksum } from '../../src/translate/canonical-row.js';
 import { CLI } from './run-cli.js';
+import { typesTableDdl } from './types-table.js';
 
 /**
  * Writes a dbtwin configuration for the local stack carrying `tables` (same names on both sides) in
@@ -16,7 +18,11 @@ import { CLI } from './run-cli.js';
  */
 export async function writeLocalConfig(
   tables: readonly string[],
-  extra: { groupPrefix?: string; batchMaxRows?: number } = {},
+  extra: {
+    groupPrefix?: string;
+    batchMaxRows?: number;
+    breaker?: { maxFlips: number; windowSeconds: number };
+  } = {},
 ): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'dbtwin-e2e-'));
   const file = path.join(dir, 'dbtwin.yaml');
@@ -28,7 +34,7 @@ export async function writeLocalConfig(
     `kafka:
   brokers: [127.0.0.1:9092]
   groupPrefix: ${extra.groupPrefix ?? `e2e-${Date.now()}`}
-sides:
+${extra.breaker ? `breaker: { maxFlips: ${extra.breaker.maxFlips}, windowSeconds: ${extra.breaker.windowSeconds} }\n` : ''}sides:
   mariadb:
     engine: mysql
     connection: { host: ${m.host}, port: ${m.port}, user: ${m.user}, password: '\${MARIADB_PASSWORD:-${m.password}}', database: ${m.database} }
@@ -53,6 +59,14 @@ links:
 `,
   );
   return file;
+}
+
+/** One link in `/status`, as the tests read it. */
+export interface LinkStatusDoc {
+  readonly link: string;
+  readonly state: string;
+  readonly counters: Record<string, number>;
+  readonly echo?: { readonly state: string; readonly reason?: string; readonly since?: string };
 }
 
 /** A `dbtwin run` child process, its logs in a file, its admin port read from its first log lines. */
@@ -88,11 +102,16 @@ export class DbtwinProcess {
   }
 
   /** The `/status` document of the admin endpoint. */
-  async status(): Promise<{ links: { link: string; state: string; counters: Record<string, number> }[] }> {
+  async status(): Promise<{ links: LinkStatusDoc[] }> {
     const response = await fetch(`http://127.0.0.1:${this.adminPort}/status`);
-    return (await response.json()) as {
-      links: { link: string; state: string; counters: Record<string, number> }[];
-    };
+    return (await response.json()) as { links: LinkStatusDoc[] };
+  }
+
+  /** The counters of one link of this process (throws when the process does not run it). */
+  async counters(link: string): Promise<Record<string, number>> {
+    const found = (await this.status()).links.find((l) => l.link === link);
+    if (!found) throw new Error(`this dbtwin process does not run ${link}`);
+    return found.counters;
   }
 
   async logs(): Promise<string> {
@@ -191,5 +210,93 @@ export async function eventually(
     if (await probe()) return true;
     if (Date.now() > deadline) return false;
     await sleep(everyMs);
+  }
+}
+
+/** A pool on the local stack's MariaDB or PostgreSQL side, as dbtwin's apply user. */
+export async function connectLocal(side: 'mariadb' | 'postgres'): Promise<EngineDriver> {
+  const config = LOCAL_SIDES[side];
+  return dialectFor(config.engine).createDriver(config.connection);
+}
+
+/**
+ * Waits up to `timeoutMs` for `table` to hold the same data in MariaDB (`dbtwin`) and PostgreSQL
+ * (`public`), by checksum over canonical values; `last` describes the last comparison.
+ */
+export async function convergeLocal(
+  table: string,
+  mariadb: EngineDriver,
+  postgres: EngineDriver,
+  timeoutMs: number,
+): Promise<{ converged: boolean; last: string }> {
+  let last = '';
+  const converged = await eventually(
+    async () => {
+      const left = await checksumOf(dialectFor('mysql'), mariadb, 'dbtwin', table);
+      const right = await checksumOf(dialectFor('postgres'), postgres, 'public', table);
+      last = `mariadb ${left.rows} rows ${left.checksum.slice(0, 12)}, postgres ${right.rows} rows ${right.checksum.slice(0, 12)}`;
+      return left.checksum === right.checksum && left.rows === right.rows;
+    },
+    timeoutMs,
+    2000,
+  );
+  return { converged, last };
+}
+
+/** The rows of `table` that differ between the local MariaDB and PostgreSQL, one per line. */
+export async function localDifferences(
+  table: string,
+  mariadb: EngineDriver,
+  postgres: EngineDriver,
+): Promise<string> {
+  const lines = await describeDifferences(
+    { dialect: dialectFor('mysql'), driver: mariadb, schema: 'dbtwin' },
+    { dialect: dialectFor('postgres'), driver: postgres, schema: 'public' },
+    table,
+  );
+  return lines.join('\n');
+}
+
+/**
+ * Pools on both local sides plus the tables a test created on them, dropped again by `close`. Each
+ * e2e file opens one in `before` and closes it in `after`.
+ */
+export class LocalPair {
+  private readonly created: string[] = [];
+
+  private constructor(
+    readonly mariadb: EngineDriver,
+    readonly postgres: EngineDriver,
+  ) {}
+
+  static async open(): Promise<LocalPair> {
+    return new LocalPair(await connectLocal('mariadb'), await connectLocal('postgres'));
+  }
+
+  /** Creates the types table (`test/support/types-table.ts`) on both sides. */
+  async createTypesTable(table: string): Promise<void> {
+    this.created.push(table);
+    for (const ddl of typesTableDdl('mariadb', table)) await this.mariadb.query(ddl);
+    for (const ddl of typesTableDdl('postgres', table)) await this.postgres.query(ddl);
+  }
+
+  /** Runs the DDL on each side and drops the table in `close`. */
+  async createTable(
+    table: string,
+    mariadbDdl: readonly string[],
+    postgresDdl: readonly string[],
+  ): Promise<void> {
+    this.created.push(table);
+    for (const ddl of mariadbDdl) await this.mariadb.query(ddl);
+    for (const ddl of postgresDdl) await this.postgres.query(ddl);
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.created) {
+      await this.mariadb.query(`DROP TABLE IF EXISTS ${t}`);
+      await this.postgres.query(`DROP TABLE IF EXISTS ${t}`);
+    }
+    await this.mariadb.close();
+    await this.postgres.close();
   }
 }

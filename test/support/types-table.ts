@@ -88,14 +88,18 @@ const TEXT = [
 
 export class TypesWorkload {
   private readonly live = new Set<number>();
-  private nextId = 1;
+  private nextId: number;
   readonly counts = { insert: 0, update: 0, delete: 0 };
 
+  /** `firstId` (default 1) starts the keys this workload inserts, so two workloads can keep disjoint keys. */
   constructor(
     private readonly side: EngineSide,
     private readonly table: string,
     private readonly random: () => number,
-  ) {}
+    firstId = 1,
+  ) {
+    this.nextId = firstId;
+  }
 
   /** Runs `ops` random operations in transactions of `perTransaction`: about 20% inserts, 70% updates, 10% deletes. */
   async run(db: EngineDriver, ops: number, perTransaction = 25): Promise<void> {

@@ -67,6 +67,8 @@ describe('config loader', () => {
     assert.deepEqual(config.kafka, { brokers: ['127.0.0.1:9092'], groupPrefix: 'dbtwin' });
     assert.deepEqual(config.redis, { url: 'redis://127.0.0.1:6379' });
     assert.deepEqual(config.admin, { host: '127.0.0.1', port: 9464 });
+    assert.deepEqual(config.echo, { ttlSeconds: 3600 });
+    assert.deepEqual(config.breaker, { maxFlips: 20, windowSeconds: 60 });
     assert.deepEqual(config.sides['mariadb'], {
       name: 'mariadb',
       engine: 'mysql',
@@ -74,6 +76,7 @@ describe('config loader', () => {
       topicPrefix: 'mariadb',
       schema: 'dbtwin',
       tables: ['demo_accounts', 'orders'],
+      capture: { mode: 'none' },
     });
     assert.deepEqual(config.links[1], {
       name: 'postgres->mariadb',
@@ -85,6 +88,23 @@ describe('config loader', () => {
       retry: { initialMs: 500, maxMs: 30000 },
       concurrency: 3,
     });
+  });
+
+  it('keeps echo and breaker settings and checks their ranges', () => {
+    const config = parseConfig(
+      `echo: { ttlSeconds: 120 }\nbreaker: { maxFlips: 0, windowSeconds: 30 }\n` + VALID,
+      'dbtwin.yaml',
+      ENV,
+    );
+    assert.deepEqual(config.echo, { ttlSeconds: 120 });
+    assert.deepEqual(config.breaker, { maxFlips: 0, windowSeconds: 30 });
+    const problems = problemsOf(`echo: { ttlSeconds: 0 }\nbreaker: { maxFlip: 3 }\n` + VALID);
+    assert.equal(problems.length, 2, problems.join('\n'));
+    assert.match(problems[0]!, /^dbtwin\.yaml:1:\d+: echo\.ttlSeconds: /);
+    assert.match(
+      problems[1]!,
+      /^dbtwin\.yaml:2:\d+: breaker\.maxFlip: unknown key "maxFlip"; did you mean "maxFlips"/,
+    );
   });
 
   it('takes the address defaults from the environment (DBTWIN_*)', () => {
@@ -175,7 +195,7 @@ admin: { host: 0.0.0.0, port: 0 }
       ],
     );
     assert.deepEqual(problemsOf(`colour: blue\n${VALID}`), [
-      'dbtwin.yaml:1:1: colour: unknown key "colour"; expected one of kafka, redis, admin, sides, links',
+      'dbtwin.yaml:1:1: colour: unknown key "colour"; expected one of kafka, redis, echo, breaker, admin, sides, links',
     ]);
   });
 

@@ -9,6 +9,7 @@ import type { EngineDriver } from '../../engines/engine-driver.js';
 import { dialectFor } from '../../engines/dialect-registry.js';
 import { DeadLetterQueue } from '../../pipeline/dead-letter-queue.js';
 import { LinkRunner } from '../../pipeline/link-runner.js';
+import { LoopGuard } from '../../echo/loop-guard.js';
 
 const TABLE = 'demo_accounts';
 type DemoSide = 'mariadb' | 'postgres';
@@ -26,7 +27,8 @@ interface DemoWrite {
  * `dbtwin demo`: dbtwin live on the local stack. It runs the configuration's links in this process
  * (MariaDB → PostgreSQL and PostgreSQL → MariaDB for the example `dbtwin.yaml`), changes rows on each
  * side and shows each change arriving on the other one, with how long it took end to end (database
- * commit → binlog/WAL → Debezium → Kafka → dbtwin → other database).
+ * commit → binlog/WAL → Debezium → Kafka → dbtwin → other database), and the echo of dbtwin's own
+ * write being recognised and dropped by the reverse link instead of bouncing back.
  */
 export function registerDemoCommand(program: Command): void {
   program
@@ -88,14 +90,24 @@ async function runDemo(
   await drivers.postgres.query(`ALTER TABLE ${TABLE} REPLICA IDENTITY FULL`);
 
   const queues = config.links.map((link) => DeadLetterQueue.forLink(config, link));
+  const loop = LoopGuard.open(config, logger);
+  await loop.ready();
   const runners: LinkRunner[] = [];
   for (const [i, link] of config.links.entries()) {
-    const runner = await LinkRunner.open(config, link, queues[i]!, logger);
+    const runner = await LinkRunner.open(config, link, queues[i]!, logger, loop);
     await runner.start();
     runners.push(runner);
   }
+  const echoesOf = (from: DemoSide): number => {
+    const c = runners.find((r) => r.link.from === from)?.status().counters;
+    return c ? c.echoesRedis + c.echoesLocal + c.echoesCapture : 0;
+  };
   const admin = new AdminServer(
-    { ready: () => true, status: () => ({ command: 'demo', links: runners.map((r) => r.status()) }) },
+    {
+      ready: () => true,
+      status: () => ({ command: 'demo', links: runners.map((r) => r.status()) }),
+      links: () => runners.map((r) => r.status()),
+    },
     adminPort,
     config.admin.host,
   );
@@ -151,6 +163,7 @@ async function runDemo(
   try {
     for (const write of script) {
       const other: DemoSide = write.side === 'mariadb' ? 'postgres' : 'mariadb';
+      const echoesBefore = echoesOf(other);
       await drivers[write.side].query(write.sql, write.params);
       const expected = await rowText(drivers[write.side], write.side, write.id);
       console.log(`→ ${write.side.padEnd(8)} ${write.what.padEnd(30)} row ${write.id}: ${expected}`);
@@ -164,6 +177,16 @@ async function runDemo(
       if (seen === expected) {
         arrived++;
         console.log(`  ✓ ${other.padEnd(8)} has it after ${Date.now() - started} ms`);
+        // dbtwin's write on the other side is captured too; the reverse link must drop it, not send it back.
+        const echoStarted = Date.now();
+        while (echoesOf(other) === echoesBefore && Date.now() - echoStarted < 10_000)
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        const echoes = echoesOf(other);
+        console.log(
+          echoes > echoesBefore
+            ? `  ↺ ${other.padEnd(8)} captured dbtwin's write too; link ${other}->${write.side} recognised the echo and dropped it (echoes dropped so far: ${echoes})`
+            : `  ? no echo seen within 10 s on link ${other}->${write.side} (is its connector running? npx dbtwin connectors status)`,
+        );
       } else {
         console.log(
           `  ✗ ${other.padEnd(8)} still shows ${seen} after ${seconds} s — see npx dbtwin connectors status and the dead letters (npx dbtwin dlq list)`,
@@ -179,12 +202,23 @@ async function runDemo(
     }
   } finally {
     for (const r of runners) {
-      const { link, counters } = r.status();
+      const { link, counters: c, echo } = r.status();
       console.log(
-        `${link}: applied ${counters.applied}, superseded ${counters.superseded}, skipped own-origin ${counters.skippedOwnOrigin}, dead-lettered ${counters.deadLettered}, retries ${counters.retries}`,
+        `${link}: applied ${c.applied}, echoes dropped ${c.echoesRedis + c.echoesLocal + c.echoesCapture} (redis ${c.echoesRedis}, local ${c.echoesLocal}, capture ${c.echoesCapture}, origin header ${c.skippedOwnOrigin}), no-ops ${c.noOps}, breaker trips ${c.breakerTrips}, dead-lettered ${c.deadLettered}, retries ${c.retries}${echo?.state === 'degraded' ? `; echo suppression degraded: ${echo.reason}` : ''}`,
+      );
+    }
+    const [a, b] = runners.map((r) => r.status().counters);
+    if (a && b) {
+      const bounced =
+        a.applied - (b.echoesRedis + b.echoesLocal) + b.applied - (a.echoesRedis + a.echoesLocal);
+      console.log(
+        bounced === 0
+          ? `nothing bounced back: each of the ${a.applied + b.applied} rows dbtwin wrote came back once as an echo and was dropped.`
+          : `${bounced} of dbtwin's writes have not come back as echoes yet (they end at the no-op check if they slip through)`,
       );
     }
     await Promise.allSettled(runners.map((r) => r.stop()));
+    await loop.close();
     await Promise.allSettled(queues.map((q) => q.close()));
     await admin.stop();
     await drivers.mariadb.close();

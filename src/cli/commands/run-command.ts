@@ -7,6 +7,7 @@ import { loadConfig } from '../../config/config-loader.js';
 import type { DbtwinConfig, LinkConfig } from '../../config/dbtwin-config.js';
 import { DeadLetterQueue } from '../../pipeline/dead-letter-queue.js';
 import { LinkRunner } from '../../pipeline/link-runner.js';
+import { LoopGuard } from '../../echo/loop-guard.js';
 
 /**
  * `dbtwin run [--link <from>-><to>]…`: runs every link of the configuration (or the named ones) in this
@@ -51,11 +52,14 @@ async function runLinks(
   const logger = createLogger('dbtwin');
   const runners: LinkRunner[] = [];
   const sinks: DeadLetterQueue[] = [];
+  // One loop guard for the process: links of a pair in one process share its local fingerprints.
+  const loop = LoopGuard.open(config, logger);
   let ready = false;
   const admin = new AdminServer(
     {
       ready: () => ready,
       status: () => ({ config: config.file, pid: process.pid, links: runners.map((r) => r.status()) }),
+      links: () => runners.map((r) => r.status()),
     },
     adminPort,
     config.admin.host,
@@ -70,6 +74,7 @@ async function runLinks(
       ready = false;
       await Promise.allSettled(runners.map((r) => r.stop()));
       await Promise.allSettled(sinks.map((s) => s.close()));
+      await loop.close();
       await admin.stop();
       logger.info('stopped');
     })());
@@ -79,10 +84,11 @@ async function runLinks(
   });
 
   try {
+    await loop.ready();
     for (const link of links) {
       const sink = DeadLetterQueue.forLink(config, link);
       sinks.push(sink);
-      const runner = await LinkRunner.open(config, link, sink, logger);
+      const runner = await LinkRunner.open(config, link, sink, logger, loop);
       runners.push(runner);
       await runner.start();
     }

@@ -1,6 +1,6 @@
 import { DbtwinError } from '../../core/dbtwin-error.js';
 import { ErrorCode } from '../../core/error-codes.js';
-import type { ColumnInfo, CompiledStatement, SqlCompiler, TableInfo } from '../dialect.js';
+import type { ColumnInfo, CompiledStatement, SelectOptions, SqlCompiler, TableInfo } from '../dialect.js';
 import { bindExpression, readExpression } from './oracle-type-codec.js';
 
 /** Oracle refuses more than 1000 expressions in one IN list (ORA-01795). */
@@ -93,7 +93,11 @@ export class OracleSqlCompiler implements SqlCompiler {
     return chunksOf(keys, pk.length).map((chunk) => ({ kind: 'many', sql, rows: chunk }));
   }
 
-  selectByKeys(table: TableInfo, keys: readonly (readonly unknown[])[]): CompiledStatement[] {
+  selectByKeys(
+    table: TableInfo,
+    keys: readonly (readonly unknown[])[],
+    options: SelectOptions = {},
+  ): CompiledStatement[] {
     if (keys.length === 0) return [];
     const pk = primaryKey(table);
     checkWidth(table, keys, pk.length, 'select');
@@ -123,7 +127,7 @@ export class OracleSqlCompiler implements SqlCompiler {
       }
       statements.push({
         kind: 'single',
-        sql: `SELECT ${list} FROM ${this.tableName(table)} WHERE ${lists.join(' OR ')}`,
+        sql: `SELECT ${list} FROM ${this.tableName(table)} WHERE ${lists.join(' OR ')}${options.forUpdate ? ' FOR UPDATE' : ''}`,
         params: chunk.flat(),
       });
     }

@@ -28,3 +28,27 @@ export function deadLetterQueueName(namespace: string, from: string, to: string)
 export function deadLetterJobId(topic: string, partition: number, offset: string): string {
   return `${topic}/${partition}/${offset}`;
 }
+
+/**
+ * The keys of echo suppression and the ping-pong breaker of a deployment (design §3.2, §3.5), all
+ * under `<namespace>:` (the configuration's `kafka.groupPrefix`).
+ * - `echoEpoch`: a random value set once; when it is gone, Redis lost dbtwin's state (flushed or
+ *   restarted without persistence) and pending fingerprints with it.
+ * - `echoRow(rowKey)`: list of the states written to one row and still waiting for their echo, oldest
+ *   first (a state may occur more than once).
+ * - `breakerHistory(rowId)`: list of the latest applied changes of one row, newest first.
+ * - `quarantine`: hash `rowId → JSON` of the rows the breaker tripped on.
+ */
+export function echoKeys(namespace: string): {
+  readonly echoEpoch: string;
+  echoRow(rowKey: string): string;
+  breakerHistory(rowId: string): string;
+  readonly quarantine: string;
+} {
+  return {
+    echoEpoch: `${namespace}:echo:epoch`,
+    echoRow: (rowKey) => `${namespace}:echo:row:${rowKey}`,
+    breakerHistory: (rowId) => `${namespace}:breaker:history:${rowId}`,
+    quarantine: `${namespace}:breaker:quarantine`,
+  };
+}

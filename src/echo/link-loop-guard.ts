@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import type { ChangeEvent } from '../core/change-event.js';
+import { rowToJson } from '../core/value-json.js';
+import type { SideConfig } from '../config/dbtwin-config.js';
+import type { ApplyGuard, WriteIntent } from '../pipeline/target-applier.js';
+import type { TableRoute } from '../pipeline/table-router.js';
+import type { EchoLayer, EchoStore } from './echo-store.js';
+import type { FlipVerdict, PingPongBreaker } from './ping-pong-breaker.js';
+import { canonicalValue, rowFingerprint, type ColumnValue, type RowFingerprint } from './row-fingerprint.js';
+
+/**
+ * Loop protection as one link uses it. Incoming: the fingerprint of each captured change in the
+ * source side's canonical form, consumed from the echo store (an echo of the reverse link's write is
+ * dropped). Outgoing (as the apply stage's {@link ApplyGuard}): the breaker's verdict on each write,
+ * then the fingerprints of the writes that go ahead, recorded before the target commits.
+ */
+export class LinkLoopGuard implements ApplyGuard {
+  constructor(
+    private readonly linkName: string,
+    private readonly from: SideConfig,
+    private readonly to: SideConfig,
+    private readonly echoes: EchoStore,
+    private readonly breaker: PingPongBreaker,
+  ) {}
+
+  /**
+   * The fingerprint of a captured change as the source side's Debezium reported it: key and mapped
+   * columns (those the link writes to the target) with the source catalog's types. Undefined when the
+   * route has no source catalog information (then the change cannot be recognised as an echo).
+   */
+  fingerprintOf(event: ChangeEvent, route: TableRoute): RowFingerprint | undefined {
+    const info = route.sourceInfo;
+    if (!info) return undefined;
+    const byName = new Map(info.columns.map((c) => [c.name, c]));
+    const key: ColumnValue[] = [];
+    for (const name of info.primaryKey) {
+      const column = byName.get(name);
+      const value = event.key[name];
+      if (!column || value === undefined) return undefined;
+      key.push({ column, value });
+    }
+    let row: ColumnValue[] | null = null;
+    if (event.op !== 'd') {
+      row = [];
+      for (const [name, value] of Object.entries(event.after ?? {})) {
+        const column = byName.get(name);
+        if (column && route.column(name)) row.push({ column, value });
+      }
+    }
+    return rowFingerprint(this.from.name, this.from.engine, `${info.schema}.${info.name}`, key, row);
+  }
+
+  /** Takes the pending fingerprints among these; per fingerprint, the layer that knew it, or null. */
+  consume(fingerprints: readonly RowFingerprint[]): Promise<(EchoLayer | null)[]> {
+    return this.echoes.consume(fingerprints);
+  }
+
+  async beforeWrite<M>(route: TableRoute, writes: readonly WriteIntent<M>[]): Promise<FlipVerdict[]> {
+    const table = `${route.target.schema}.${route.target.name}`;
+    const verdicts = await this.breaker.observe(
+      this.linkName,
+      writes.map((w) => ({
+        rowId: this.rowId(route, w.key),
+        coordinate: coordinateOf(w.change.message),
+        state: w.fingerprint.state,
+        table,
+        key: rowToJson(Object.fromEntries(w.key.map((k) => [k.column.name, k.value]))) ?? {},
+      })),
+    );
+    await this.echoes.record(writes.filter((_, i) => verdicts[i] === 'apply').map((w) => w.fingerprint));
+    return verdicts;
+  }
+
+  async afterRollback<M>(writes: readonly WriteIntent<M>[]): Promise<void> {
+    await this.echoes.release(writes.map((w) => w.fingerprint));
+  }
+
+  /**
+   * The same id for a row whichever link sees it: both tables (side-qualified, sorted) and the key's
+   * canonical values in the target's key order.
+   */
+  private rowId(route: TableRoute, key: readonly ColumnValue[]): string {
+    const ends = [
+      `${this.from.name}:${route.source.toLowerCase()}`,
+      `${this.to.name}:${route.target.schema.toLowerCase()}.${route.target.name.toLowerCase()}`,
+    ].sort();
+    const values = key.map((k) => canonicalValue(k.value, k.column, this.to.engine));
+    return createHash('sha256')
+      .update(JSON.stringify([ends, values]))
+      .digest('base64url')
+      .slice(0, 22);
+  }
+}
+
+/** `topic/partition/offset` of a change's Kafka message; `-` when it did not come from Kafka. */
+function coordinateOf(message: unknown): string {
+  const m = message as { topic?: unknown; partition?: unknown; offset?: unknown } | null;
+  return m && typeof m.topic === 'string' ? `${m.topic}/${String(m.partition)}/${String(m.offset)}` : '-';
+}

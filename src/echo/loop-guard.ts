@@ -1,0 +1,70 @@
+import { Redis } from 'ioredis';
+import type { DbtwinConfig, LinkConfig } from '../config/dbtwin-config.js';
+import type { Logger } from '../core/logger.js';
+import { EchoStore } from './echo-store.js';
+import { LinkLoopGuard } from './link-loop-guard.js';
+import { PingPongBreaker } from './ping-pong-breaker.js';
+
+/**
+ * The loop protection of one dbtwin process (design §3.2–§3.5): one Redis connection, the echo store
+ * and the ping-pong breaker, shared by every link the process runs, so that a pair of links in one
+ * process also shares its local copy of fingerprints.
+ *
+ * The connection fails fast (no offline queue, 2 s command timeout): while Redis is down, the links
+ * go on in degraded mode instead of waiting for it (design §3: "replication continues").
+ */
+export class LoopGuard {
+  private constructor(
+    readonly redis: Redis,
+    readonly echoes: EchoStore,
+    readonly breaker: PingPongBreaker,
+    private readonly config: DbtwinConfig,
+  ) {}
+
+  static open(config: DbtwinConfig, logger: Logger): LoopGuard {
+    const redis = new Redis(config.redis.url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: 2000,
+      connectTimeout: 2000,
+      disconnectTimeout: 200,
+      // Reconnect forever, at most every 2 s: the store answers locally in between.
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+    });
+    // Errors surface through the commands (and degrade the store); without a listener ioredis prints them.
+    redis.on('error', () => undefined);
+    const log = logger.child({ component: 'loop-guard' });
+    const namespace = config.kafka.groupPrefix;
+    return new LoopGuard(
+      redis,
+      new EchoStore(redis, { namespace, ttlSeconds: config.echo.ttlSeconds }, log),
+      new PingPongBreaker(redis, { namespace, ...config.breaker }, log),
+      config,
+    );
+  }
+
+  /** The guard of one link: its source and target sides' names and engines come from the config. */
+  forLink(link: LinkConfig): LinkLoopGuard {
+    const from = this.config.sides[link.from]!;
+    const to = this.config.sides[link.to]!;
+    return new LinkLoopGuard(link.name, from, to, this.echoes, this.breaker);
+  }
+
+  /** Waits (up to 2 s) for the first connection, so a healthy start is not logged as degraded. */
+  async ready(): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      this.redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.echoes.close();
+    this.redis.disconnect();
+    await Promise.resolve();
+  }
+}
