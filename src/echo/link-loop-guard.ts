@@ -67,7 +67,11 @@ export class LinkLoopGuard implements ApplyGuard {
         key: rowToJson(Object.fromEntries(w.key.map((k) => [k.column.name, k.value]))) ?? {},
       })),
     );
-    await this.echoes.record(writes.filter((_, i) => verdicts[i] === 'apply').map((w) => w.fingerprint));
+    // With capture-level exclusion on the target side, its echoes never arrive (or arrive marked and
+    // are dropped before the fingerprint check): a fingerprint would only linger and could swallow a
+    // later genuine change to the same row state.
+    if (this.to.capture.mode === 'none')
+      await this.echoes.record(writes.filter((_, i) => verdicts[i] === 'apply').map((w) => w.fingerprint));
     return verdicts;
   }
 

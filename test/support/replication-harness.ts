@@ -22,6 +22,8 @@ export async function writeLocalConfig(
     groupPrefix?: string;
     batchMaxRows?: number;
     breaker?: { maxFlips: number; windowSeconds: number };
+    /** `capture:` of the MariaDB side, as flow YAML: `{ exclusion: gtid-domain, gtidDomainId: 77 }`. */
+    mariadbCapture?: string;
   } = {},
 ): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'dbtwin-e2e-'));
@@ -41,7 +43,7 @@ ${extra.breaker ? `breaker: { maxFlips: ${extra.breaker.maxFlips}, windowSeconds
     topicPrefix: mariadb
     schema: dbtwin
     tables: ${list}
-  postgres:
+${extra.mariadbCapture ? `    capture: ${extra.mariadbCapture}\n` : ''}  postgres:
     engine: postgres
     connection: { host: ${p.host}, port: ${p.port}, user: ${p.user}, password: '\${POSTGRES_PASSWORD:-${p.password}}', database: ${p.database} }
     topicPrefix: postgres
