@@ -100,9 +100,6 @@ export function rowFingerprint(
   const entries = row
     .map((c) => [c.column.name.toLowerCase(), canonicalValue(c.value, c.column, engine)] as const)
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  process.stderr.write(
-    `FP ${side} ${keyText} ${digest(JSON.stringify(entries))} ${JSON.stringify(entries)}\n`,
-  );
   return { rowKey, state: digest(JSON.stringify(entries)) };
 }
 
