@@ -33,6 +33,15 @@ export default tseslint.config(
     },
   },
   {
+    // Custom merge functions: plain ES modules operators write, outside the TypeScript project.
+    files: ['rules/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      '@typescript-eslint/explicit-module-boundary-types': 'off',
+    },
+  },
+  {
     files: ['eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
   },

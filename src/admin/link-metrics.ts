@@ -1,12 +1,13 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { LinkCounters } from '../pipeline/link-pipeline.js';
-import type { LinkStatus } from '../pipeline/link-runner.js';
+import type { ConflictCount, LinkStatus } from '../pipeline/link-runner.js';
 
 /**
  * What `/metrics` reads of one link: a `LinkStatus` is one. `echo` absent (a link run without echo
  * suppression) counts as not degraded.
  */
-export type LinkSnapshot = Pick<LinkStatus, 'link' | 'state' | 'counters' | 'echo'>;
+export type LinkSnapshot = Pick<LinkStatus, 'link' | 'state' | 'counters' | 'echo'> &
+  Partial<Pick<LinkStatus, 'conflicts'>>;
 
 const ECHOES = 'dbtwin_echoes_suppressed_total';
 const ECHOES_HELP =
@@ -64,6 +65,10 @@ const COUNTER_SOURCES: Record<keyof LinkCounters, CounterSource> = {
     metric: 'dbtwin_retries_total',
     help: 'Batch attempts that failed because the target was unavailable, then retried.',
   },
+  shadowDifferences: {
+    metric: 'dbtwin_shadow_differences_total',
+    help: 'Conflicts the shadow rules (dbtwin run --shadow) would have decided differently; never applied.',
+  },
 };
 
 /** Every state a link can be in; a `Record` so a new state fails the typecheck until listed. */
@@ -79,6 +84,7 @@ interface LinkFrame {
   readonly link: string;
   readonly state: string;
   readonly degraded: boolean;
+  readonly conflicts: readonly ConflictCount[];
   readonly totals: Readonly<Record<keyof LinkCounters, number>>;
 }
 
@@ -127,6 +133,18 @@ export class LinkMetrics {
         },
       });
     }
+    new Counter({
+      name: 'dbtwin_conflicts_total',
+      help: 'Conflicts detected (design §4), by target table, type (insert-exists, update-differs, update-missing, delete-differs, delete-missing) and outcome (incoming, target, merged, ignored, manual).',
+      labelNames: ['link', 'table', 'type', 'outcome'],
+      registers,
+      collect(this: Counter) {
+        this.reset();
+        for (const frame of frames())
+          for (const c of frame.conflicts)
+            this.inc({ link: frame.link, table: c.table, type: c.type, outcome: c.outcome }, c.count);
+      },
+    });
     new Gauge({
       name: 'dbtwin_link_state',
       help: 'The state of each link: 1 for the state it is in, 0 for the others.',
@@ -165,6 +183,7 @@ export class LinkMetrics {
       link: link.link,
       state: link.state,
       degraded: link.echo?.state === 'degraded',
+      conflicts: link.conflicts ?? [],
       totals: this.totalsOf(link),
     }));
     return this.registry.metrics();

@@ -2,11 +2,13 @@
 import { Command, CommanderError } from 'commander';
 import { DbtwinError } from '../core/dbtwin-error.js';
 import { registerBreakerCommand } from './commands/breaker-command.js';
+import { registerConflictsCommand } from './commands/conflicts-command.js';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerConnectorsCommand } from './commands/connectors-command.js';
 import { registerDecodeCommand } from './commands/decode-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerDlqCommand } from './commands/dlq-command.js';
+import { registerRulesCommand } from './commands/rules-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
 
@@ -23,10 +25,12 @@ const program = new Command('dbtwin')
 
 registerBreakerCommand(program);
 registerConfigCommand(program);
+registerConflictsCommand(program);
 registerConnectorsCommand(program);
 registerDecodeCommand(program);
 registerDemoCommand(program);
 registerDlqCommand(program);
+registerRulesCommand(program);
 registerRunCommand(program);
 registerStatusCommand(program);
 

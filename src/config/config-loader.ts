@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import path from 'node:path';
 import { z } from 'zod';
 import type { EngineName } from '../core/change-event.js';
 import { DbtwinError } from '../core/dbtwin-error.js';
@@ -7,19 +7,23 @@ import { ErrorCode } from '../core/error-codes.js';
 import type { CaptureExclusion, DbtwinConfig, LinkConfig, SideConfig } from './dbtwin-config.js';
 import { expandEnv, hasEnvPlaceholder } from './env-substitution.js';
 import { endpointsFromEnv } from './environment.js';
+import {
+  formatYamlProblem,
+  isRecord,
+  list,
+  show,
+  sortProblems,
+  suggest,
+  withoutExtensions,
+  YamlFile,
+  type YamlProblem,
+} from './yaml-problems.js';
 
 /** The file `dbtwin` commands read when none is named. Relative to the working directory. */
 export const DEFAULT_CONFIG_FILE = 'dbtwin.yaml';
 
 /** One thing wrong with a configuration file, where it is. Lines and columns count from 1. */
-export interface ConfigProblem {
-  readonly file: string;
-  readonly line: number;
-  readonly col: number;
-  /** Key path, `sides.mariadb.connection.port`, `links[1].from`; `(root)` for the document itself. */
-  readonly path: string;
-  readonly message: string;
-}
+export type ConfigProblem = YamlProblem;
 
 /**
  * A configuration file with problems. `problems` holds every one of them, in file order; the message
@@ -41,7 +45,7 @@ export class ConfigInvalidError extends DbtwinError {
 
 /** `<file>:<line>:<col>: <key.path>: <message>`, the form editors and CI annotate. */
 export function formatConfigProblem(problem: ConfigProblem): string {
-  return `${problem.file}:${problem.line}:${problem.col}: ${problem.path}: ${problem.message}`;
+  return formatYamlProblem(problem);
 }
 
 /**
@@ -73,40 +77,16 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
 
 /** `loadConfig` on text already read; `file` only names it in messages. No I/O. */
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): DbtwinConfig {
-  const lineCounter = new LineCounter();
-  // prettyErrors off: messages stay one line, positions come from the line counter like every other problem.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const problems: ConfigProblem[] = [];
-  const at = (offset: number, path: string, message: string): void => {
-    const { line, col } = lineCounter.linePos(offset);
-    problems.push({ file, line, col, path, message });
-  };
-  for (const error of doc.errors) at(error.pos[0], '(yaml)', error.message);
-  // A broken document parses into a shape that is not what was meant, and validating that shape
-  // buries the real mistake under invented ones. Duplicate keys leave the rest intact, so go on then.
-  if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) throw new ConfigInvalidError(file, problems);
-
-  let data: unknown;
-  try {
-    data = withoutExtensions(doc.toJS({ maxAliasCount: 100 }) ?? {});
-  } catch (error) {
-    // Only an alias bomb (too many alias expansions) gets here.
-    at(0, '(yaml)', (error as Error).message);
-    throw new ConfigInvalidError(file, problems);
-  }
-  const where = (path: readonly PropertyKey[], target: 'value' | 'key' = 'value'): number =>
-    locate(doc, path, target);
+  const yaml = YamlFile.parse(text, file);
+  if (yaml.data === undefined) throw new ConfigInvalidError(file, yaml.problems);
+  const data = withoutExtensions(yaml.data);
   const schema = configSchema(env);
   const result = schema.safeParse(data, { reportInput: true });
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      for (const p of describeIssue(issue, data, schema))
-        at(where(p.path, p.target), formatPath(p.path), p.message);
-    }
-  }
-  crossCheck(data, (path, message, target = 'value') => at(where(path, target), formatPath(path), message));
+  if (!result.success) yaml.reportIssues(result.error.issues, data, schema);
+  crossCheck(data, (path, message, target = 'value') => yaml.report(path, message, target));
 
-  if (problems.length > 0 || !result.success) throw new ConfigInvalidError(file, sortProblems(problems));
+  if (yaml.problems.length > 0 || !result.success)
+    throw new ConfigInvalidError(file, sortProblems(yaml.problems));
   return complete(result.data, file, env);
 }
 
@@ -295,6 +275,7 @@ function configSchema(env: NodeJS.ProcessEnv) {
       .nullish(),
     redis: z.strictObject({ url: redisUrl.nullish() }).nullish(),
     echo: z.strictObject({ ttlSeconds: integer(1, 7 * 86_400).nullish() }).nullish(),
+    rules: z.strictObject({ dir: text({ nonEmpty: true }).nullish() }).nullish(),
     breaker: z
       .strictObject({
         maxFlips: integer(0, 1_000_000).nullish(),
@@ -355,6 +336,7 @@ function complete(parsed: ParsedConfig, file: string, env: NodeJS.ProcessEnv): D
     },
     redis: { url: parsed.redis?.url ?? endpoints.redisUrl },
     echo: { ttlSeconds: parsed.echo?.ttlSeconds ?? 3600 },
+    rules: { dir: path.resolve(path.dirname(path.resolve(file)), parsed.rules?.dir ?? 'rules') },
     breaker: {
       maxFlips: parsed.breaker?.maxFlips ?? 20,
       windowSeconds: parsed.breaker?.windowSeconds ?? 60,
@@ -482,235 +464,8 @@ function crossCheck(data: unknown, report: Report): void {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Issues → messages
-
-interface IssueProblem {
-  readonly path: readonly PropertyKey[];
-  readonly message: string;
-  readonly target: 'value' | 'key';
-}
-
-/** Turns one zod issue into the operator's words; an unknown-keys issue becomes one problem per key. */
-function describeIssue(issue: z.core.$ZodIssue, data: unknown, schema: ConfigSchema): IssueProblem[] {
-  const path = issue.path;
-  const present = valueAt(data, path);
-  const problem = (message: string): IssueProblem[] => [{ path, message, target: 'value' }];
-  switch (issue.code) {
-    case 'unrecognized_keys': {
-      const allowed = keysAt(schema, path);
-      return issue.keys.map((key) => ({
-        path: [...path, key],
-        target: 'key' as const,
-        message: `unknown key "${key}"${suggest(key, allowed) || (allowed.length > 0 ? `; expected one of ${list(allowed)}` : '')}`,
-      }));
-    }
-    case 'invalid_value':
-      if (present.found === false) return problem(`is required (one of ${list(issue.values.map(String))})`);
-      return problem(
-        `must be one of ${list(issue.values.map(String))} (found ${show(present.value)}${typeof present.value === 'string' ? suggest(present.value, issue.values.map(String)) : ''})`,
-      );
-    case 'invalid_type': {
-      if (present.found === false) return problem('is required');
-      const expected = describeType(issue.expected);
-      const value = present.value;
-      if (issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
-        return problem(`must be a string (found ${show(value)}); quote it: "${String(value)}"`);
-      }
-      return problem(`must be ${expected} (found ${show(value)})`);
-    }
-    case 'too_small':
-      if (issue.origin === 'array') return problem('must list at least one item');
-      if (issue.origin === 'string') return problem('must not be empty');
-      return problem(issue.message);
-    default:
-      return problem(issue.message);
-  }
-}
-
-function describeType(expected: string): string {
-  switch (expected) {
-    case 'object':
-    case 'record':
-      return 'a mapping (key: value lines)';
-    case 'array':
-      return 'a list';
-    case 'string':
-      return 'a string';
-    case 'number':
-    case 'int':
-      return 'a number';
-    default:
-      return expected;
-  }
-}
-
-/** The keys an object schema at `path` allows (for "did you mean"). */
-function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  let current: z.ZodType | undefined = unwrap(schema);
-  for (const segment of path) {
-    if (current instanceof z.ZodObject)
-      current = (current.shape as Record<string, z.ZodType>)[String(segment)];
-    else if (current instanceof z.ZodRecord) current = current.valueType as z.ZodType;
-    else if (current instanceof z.ZodArray) current = current.element as z.ZodType;
-    else return [];
-    current = current === undefined ? undefined : unwrap(current);
-  }
-  return current instanceof z.ZodObject ? Object.keys(current.shape) : [];
-}
-
-function unwrap(schema: z.ZodType): z.ZodType {
-  let current = schema;
-  for (;;) {
-    if (current instanceof z.ZodOptional || current instanceof z.ZodNullable)
-      current = current.unwrap() as z.ZodType;
-    else if (current instanceof z.ZodPipe) current = current.in as z.ZodType;
-    else return current;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Positions
-
-/**
- * Offset of the node at `path`. A scalar points at itself; a mapping, list or empty value points at
- * its key (the line the operator wrote); a path that does not exist (a missing key) points at the
- * deepest key that does.
- */
-function locate(doc: Document.Parsed, path: readonly PropertyKey[], target: 'value' | 'key'): number {
-  let node: unknown = doc.contents;
-  let keyOffset: number | undefined;
-  for (let i = 0; i < path.length; i++) {
-    const segment = path[i];
-    if (isAlias(node)) node = node.resolve(doc);
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
-      if (!pair) return keyOffset ?? 0;
-      keyOffset = isScalar(pair.key) ? (pair.key.range?.[0] ?? keyOffset) : keyOffset;
-      if (i === path.length - 1 && target === 'key') return keyOffset ?? 0;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item: unknown = node.items[segment];
-      if (item === undefined) return keyOffset ?? 0;
-      node = item;
-      keyOffset = rangeStart(item) ?? keyOffset;
-    } else {
-      return keyOffset ?? 0;
-    }
-  }
-  if (isScalar(node) && node.value !== null) return node.range?.[0] ?? keyOffset ?? 0;
-  return keyOffset ?? rangeStart(node) ?? 0;
-}
-
-function rangeStart(node: unknown): number | undefined {
-  if (typeof node !== 'object' || node === null || !('range' in node)) return undefined;
-  const range = (node as { range?: readonly number[] | null }).range;
-  return range?.[0];
-}
-
-// ---------------------------------------------------------------------------------------------------
 // Small helpers
-
-/**
- * The document without its top-level `x-…` keys. As in docker-compose files, they hold YAML anchors
- * to reuse (`x-connection: &conn {…}`); the prefix marks them as deliberate, so they are no typo.
- */
-function withoutExtensions(data: unknown): unknown {
-  if (!isRecord(data)) return data;
-  return Object.fromEntries(Object.entries(data).filter(([key]) => !key.startsWith('x-')));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function valueAt(
-  data: unknown,
-  path: readonly PropertyKey[],
-): { found: true; value: unknown } | { found: false } {
-  let current = data;
-  for (const segment of path) {
-    if (Array.isArray(current) && typeof segment === 'number' && segment < current.length)
-      current = current[segment];
-    else if (isRecord(current) && Object.hasOwn(current, String(segment))) current = current[String(segment)];
-    else return { found: false };
-  }
-  return current === undefined ? { found: false } : { found: true, value: current };
-}
-
-/** `links[0].tables.demo_accounts` */
-function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path
-    .map((segment, i) => {
-      if (typeof segment === 'number') return `[${segment}]`;
-      const text = String(segment);
-      if (!/^[A-Za-z_$][\w$-]*$/.test(text)) return `[${JSON.stringify(text)}]`;
-      return i === 0 ? text : `.${text}`;
-    })
-    .join('');
-}
-
-function show(value: unknown): string {
-  if (value === null || value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`;
-  return typeof value;
-}
 
 function unsetVariable(name: string): string {
   return `environment variable ${name} is not set and has no default (export ${name}=… or write \${${name}:-default})`;
-}
-
-function list(items: readonly string[]): string {
-  return items.length === 0 ? '(none)' : items.join(', ');
-}
-
-/** `; did you mean "x"?` when a candidate is close to `word`, else ''. */
-function suggest(word: string, candidates: readonly string[]): string {
-  const squash = (s: string): string => s.toLowerCase().replace(/[-_\s]/g, '');
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    if (candidate === word) continue;
-    // Case and separators only (`topic_prefix`, `TopicPrefix`): always the intended key.
-    const distance =
-      squash(candidate) === squash(word) ? 0 : editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  const limit = Math.max(1, Math.floor(word.length / 3));
-  return best !== undefined && bestDistance <= limit ? `; did you mean "${best}"?` : '';
-}
-
-/** Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent swaps. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        best = Math.min(best, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = best;
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
-function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
-  const seen = new Set<string>();
-  return [...problems]
-    .sort((x, y) => x.line - y.line || x.col - y.col || x.path.localeCompare(y.path))
-    .filter((p) => {
-      const line = formatConfigProblem(p);
-      if (seen.has(line)) return false;
-      seen.add(line);
-      return true;
-    });
 }

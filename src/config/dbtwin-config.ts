@@ -31,6 +31,14 @@ export interface DbtwinConfig {
     /** The window, in seconds; default 60. */
     readonly windowSeconds: number;
   };
+  /** Conflict rules (design §4). */
+  readonly rules: {
+    /**
+     * The rules folder (`rules/README.md`), resolved against the configuration file's folder; default
+     * `rules`. When it does not exist, every conflict is resolved by `priority` in side order.
+     */
+    readonly dir: string;
+  };
   /** By side name. */
   readonly sides: Readonly<Record<string, SideConfig>>;
   readonly links: readonly LinkConfig[];

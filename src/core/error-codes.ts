@@ -18,6 +18,12 @@ export enum ErrorCode {
   ColumnNotMapped = 'DBT1004',
   /** The target table does not exist or has no primary key, so changes cannot be applied idempotently. */
   TargetTableUnusable = 'DBT1005',
+  /**
+   * A conflict rule file under `rules/` is invalid (`dbtwin rules check` lists every problem as
+   * file:line:col). At start dbtwin refuses to run; on a live reload the edit is rejected and the last
+   * good rules keep running. Fix the named key and save again.
+   */
+  RulesInvalid = 'DBT1006',
 
   /** A Kafka message value is not valid JSON. The raw message is kept in the dead-letter queue. */
   MessageNotJson = 'DBT2001',
@@ -41,6 +47,19 @@ export enum ErrorCode {
    * `dbtwin dlq replay`.
    */
   RowQuarantined = 'DBT3005',
+  /**
+   * A conflict the rules leave to an operator (policy `manual`, or a merge that could not decide: a
+   * custom function that failed, values a strategy cannot combine). The change waits in the
+   * dead-letter queue; `dbtwin conflicts list` shows the three versions of the row.
+   */
+  ConflictHeld = 'DBT3006',
+  /**
+   * `lww` by commit time met a conflict whose target row holds a change the reverse link has not read
+   * yet, so its commit time is unknown: the batch waits (up to 15 s) for the reverse link to read it,
+   * so both links compare the same two commit times. Past that, the side order decides and the ledger
+   * says so. Long waits mean the reverse link lags or is stopped: `dbtwin status`.
+   */
+  ConflictVersionPending = 'DBT3007',
 
   /** A service of the local stack or of the deployment is unreachable. dbtwin retries with backoff. */
   ServiceUnreachable = 'DBT4001',
@@ -66,6 +85,7 @@ const KIND: Record<ErrorCode, ErrorKind> = {
   [ErrorCode.TableNotMapped]: 'steering',
   [ErrorCode.ColumnNotMapped]: 'steering',
   [ErrorCode.TargetTableUnusable]: 'steering',
+  [ErrorCode.RulesInvalid]: 'steering',
   [ErrorCode.MessageNotJson]: 'steering',
   [ErrorCode.EnvelopeInvalid]: 'steering',
   [ErrorCode.FieldValueInvalid]: 'steering',
@@ -74,6 +94,8 @@ const KIND: Record<ErrorCode, ErrorKind> = {
   [ErrorCode.ApplyRejected]: 'steering',
   [ErrorCode.TargetUnavailable]: 'abort',
   [ErrorCode.RowQuarantined]: 'steering',
+  [ErrorCode.ConflictHeld]: 'steering',
+  [ErrorCode.ConflictVersionPending]: 'abort',
   [ErrorCode.ServiceUnreachable]: 'abort',
   [ErrorCode.ConnectorFailed]: 'abort',
   [ErrorCode.InternalInvariant]: 'bug',

@@ -52,3 +52,20 @@ export function echoKeys(namespace: string): {
     quarantine: `${namespace}:breaker:quarantine`,
   };
 }
+
+/**
+ * The keys of conflict handling (design §4), under `<namespace>:`.
+ * - `rowVersion(rowKey)`: `<commit ms>|<state>`: the commit time of the change that gave one row on
+ *   one side (the echo fingerprint's row key) the state named (the fingerprint's after hash).
+ * - `rulesHashes`: hash `instance → JSON { hash, at }`: the rules each running process has in force,
+ *   so a cluster running different rules is visible.
+ */
+export function conflictKeys(namespace: string): {
+  rowVersion(rowKey: string): string;
+  readonly rulesHashes: string;
+} {
+  return {
+    rowVersion: (rowKey) => `${namespace}:version:${rowKey}`,
+    rulesHashes: `${namespace}:rules:instances`,
+  };
+}

@@ -39,7 +39,8 @@ export const CONSUME_ECHOES = `
     KEYS[1]      echo epoch key
     KEYS[2..n]   echo row keys, one per change (a row may repeat, in capture order)
     ARGV[1]      epoch value to set when the epoch key is missing
-    ARGV[2..]    states, one per row key, in the same order
+    ARGV[2..]    states ('<after>|<before>'; '<after>|' when the change has no before-image,
+                 matching any pending state with that after part), one per row key, in order
   Output: { epoch in force, hit of change 1 (1 or 0), hit of change 2, ... }
 ]]
 local epoch = redis.call('GET', KEYS[1])
@@ -49,7 +50,17 @@ if not epoch then
 end
 local out = { epoch }
 for i = 2, #KEYS do
-  local at = redis.call('LPOS', KEYS[i], ARGV[i])
+  local state = ARGV[i]
+  local at
+  if string.sub(state, -1) == '|' then
+    -- The change carries no before-image: match the row written, whatever it replaced.
+    local pending = redis.call('LRANGE', KEYS[i], 0, -1)
+    for j, s in ipairs(pending) do
+      if string.sub(s, 1, #state) == state then at = j - 1; break end
+    end
+  else
+    at = redis.call('LPOS', KEYS[i], state)
+  end
   if at then
     redis.call('LTRIM', KEYS[i], at + 1, -1)
     out[i] = 1

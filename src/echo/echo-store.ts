@@ -248,7 +248,10 @@ export class EchoStore {
   private takeLocal(f: RowFingerprint, usable: (s: LocalState) => boolean): boolean {
     const states = this.local.get(f.rowKey);
     if (!states) return false;
-    const at = states.findIndex((s) => s.state === f.state && usable(s));
+    // `<after>|`: the change had no before-image; any pending state with that after part matches.
+    const matches = (s: LocalState): boolean =>
+      f.state.endsWith('|') ? s.state.startsWith(f.state) : s.state === f.state;
+    const at = states.findIndex((s) => matches(s) && usable(s));
     if (at < 0) return false;
     states.splice(0, at + 1);
     if (states.length === 0) this.local.delete(f.rowKey);

@@ -5,8 +5,15 @@ import type { SideConfig } from '../config/dbtwin-config.js';
 import type { ApplyGuard, WriteIntent } from '../pipeline/target-applier.js';
 import type { TableRoute } from '../pipeline/table-router.js';
 import type { EchoLayer, EchoStore } from './echo-store.js';
+import type { RowVersion, RowVersionStore } from '../rules/row-version-store.js';
 import type { FlipVerdict, PingPongBreaker } from './ping-pong-breaker.js';
-import { canonicalValue, rowFingerprint, type ColumnValue, type RowFingerprint } from './row-fingerprint.js';
+import {
+  afterState,
+  canonicalValue,
+  rowFingerprint,
+  type ColumnValue,
+  type RowFingerprint,
+} from './row-fingerprint.js';
 
 /**
  * Loop protection as one link uses it. Incoming: the fingerprint of each captured change in the
@@ -21,6 +28,7 @@ export class LinkLoopGuard implements ApplyGuard {
     private readonly to: SideConfig,
     private readonly echoes: EchoStore,
     private readonly breaker: PingPongBreaker,
+    private readonly versions: RowVersionStore,
   ) {}
 
   /**
@@ -39,20 +47,43 @@ export class LinkLoopGuard implements ApplyGuard {
       if (!column || value === undefined) return undefined;
       key.push({ column, value });
     }
-    let row: ColumnValue[] | null = null;
-    if (event.op !== 'd') {
-      row = [];
-      for (const [name, value] of Object.entries(event.after ?? {})) {
+    const mapped = (image: Readonly<Record<string, ChangeEvent['key'][string]>>): ColumnValue[] => {
+      const out: ColumnValue[] = [];
+      for (const [name, value] of Object.entries(image)) {
         const column = byName.get(name);
-        if (column && route.column(name)) row.push({ column, value });
+        if (column && route.column(name)) out.push({ column, value });
       }
-    }
-    return rowFingerprint(this.from.name, this.from.engine, `${info.schema}.${info.name}`, key, row);
+      return out;
+    };
+    const row = event.op === 'd' ? null : mapped(event.after ?? {});
+    // An insert replaced no row; an update or delete without a before-image: unknown.
+    const before = event.op === 'c' ? null : event.before ? mapped(event.before) : undefined;
+    return rowFingerprint(this.from.name, this.from.engine, `${info.schema}.${info.name}`, key, row, before);
   }
 
   /** Takes the pending fingerprints among these; per fingerprint, the layer that knew it, or null. */
   consume(fingerprints: readonly RowFingerprint[]): Promise<(EchoLayer | null)[]> {
     return this.echoes.consume(fingerprints);
+  }
+
+  /**
+   * Notes the commit times of native changes read from the source side (for `lww` by commit time):
+   * the reverse link's applier compares them with the rows it reads there.
+   */
+  noteSeen(
+    changes: readonly { readonly fingerprint: RowFingerprint; readonly commitMs: number }[],
+  ): Promise<void> {
+    return this.versions.seen(
+      changes.map((c) => ({
+        rowKey: c.fingerprint.rowKey,
+        commitMs: c.commitMs,
+        state: afterState(c.fingerprint.state),
+      })),
+    );
+  }
+
+  versionsOf(rowKeys: readonly string[]): Promise<(RowVersion | undefined)[]> {
+    return this.versions.get(rowKeys);
   }
 
   async beforeWrite<M>(route: TableRoute, writes: readonly WriteIntent<M>[]): Promise<FlipVerdict[]> {
@@ -70,13 +101,33 @@ export class LinkLoopGuard implements ApplyGuard {
     // With capture-level exclusion on the target side, its echoes never arrive (or arrive marked and
     // are dropped before the fingerprint check): a fingerprint would only linger and could swallow a
     // later genuine change to the same row state.
+    const going = writes.filter((_, i) => verdicts[i] === 'apply');
     if (this.to.capture.mode === 'none')
-      await this.echoes.record(writes.filter((_, i) => verdicts[i] === 'apply').map((w) => w.fingerprint));
+      await this.echoes.record(going.filter((w) => this.recordsEcho(w)).map((w) => w.fingerprint));
+    await this.versions.written(
+      going
+        .filter((w) => w.versionMs !== undefined)
+        .map((w) => ({
+          rowKey: w.fingerprint.rowKey,
+          commitMs: w.versionMs!,
+          state: afterState(w.fingerprint.state),
+        })),
+    );
     return verdicts;
   }
 
   async afterRollback<M>(writes: readonly WriteIntent<M>[]): Promise<void> {
-    await this.echoes.release(writes.map((w) => w.fingerprint));
+    await this.echoes.release(writes.filter((w) => this.recordsEcho(w)).map((w) => w.fingerprint));
+  }
+
+  /**
+   * Whether a write's fingerprint is recorded: always, except a write settling a conflict while the
+   * echo store is degraded (WriteIntent.settlesConflict). Outside degraded mode its capture must be
+   * dropped: the writing side's next changes build on it, and a bounced copy would be collapsed
+   * with them into a change whose before-image the other side never held.
+   */
+  private recordsEcho<M>(w: WriteIntent<M>): boolean {
+    return !w.settlesConflict || this.echoes.state().state !== 'degraded';
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { DbtwinConfig, LinkConfig } from '../config/dbtwin-config.js';
 import type { Logger } from '../core/logger.js';
+import { RowVersionStore } from '../rules/row-version-store.js';
 import { EchoStore } from './echo-store.js';
 import { LinkLoopGuard } from './link-loop-guard.js';
 import { PingPongBreaker } from './ping-pong-breaker.js';
@@ -18,6 +19,7 @@ export class LoopGuard {
     readonly redis: Redis,
     readonly echoes: EchoStore,
     readonly breaker: PingPongBreaker,
+    readonly versions: RowVersionStore,
     private readonly config: DbtwinConfig,
   ) {}
 
@@ -39,6 +41,7 @@ export class LoopGuard {
       redis,
       new EchoStore(redis, { namespace, ttlSeconds: config.echo.ttlSeconds }, log),
       new PingPongBreaker(redis, { namespace, ...config.breaker }, log),
+      new RowVersionStore(redis, { namespace, ttlSeconds: config.echo.ttlSeconds }, log),
       config,
     );
   }
@@ -47,7 +50,7 @@ export class LoopGuard {
   forLink(link: LinkConfig): LinkLoopGuard {
     const from = this.config.sides[link.from]!;
     const to = this.config.sides[link.to]!;
-    return new LinkLoopGuard(link.name, from, to, this.echoes, this.breaker);
+    return new LinkLoopGuard(link.name, from, to, this.echoes, this.breaker, this.versions);
   }
 
   /** Waits (up to 2 s) for the first connection, so a healthy start is not logged as degraded. */

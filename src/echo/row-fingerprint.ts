@@ -18,7 +18,10 @@ export interface ColumnValue {
 export interface RowFingerprint {
   /** Hash of side, table and canonical key: the Redis key of the row's pending echoes. */
   readonly rowKey: string;
-  /** Hash of the canonical row on the mapped columns, or {@link DELETED_STATE}. */
+  /**
+   * `<after>|<before>`: hashes of the canonical row written and of the row it replaced, on the mapped
+   * columns ({@link DELETED_STATE} for no row; the before part empty when unknown).
+   */
   readonly state: string;
 }
 
@@ -83,9 +86,13 @@ export function canonicalValue(value: Value, column: ColumnInfo, engine: EngineN
 }
 
 /**
- * The fingerprint of a row state: `side` and `table` (`schema.table` in that side's catalog) name
- * the row with the key values; `row` holds the mapped columns (only those both sides share), or is
- * null for a deleted row. Column names are compared case-insensitively, so `ID` and `id` meet.
+ * The fingerprint of a change to a row: `side` and `table` (`schema.table` in that side's catalog)
+ * name the row with the key values; the state is `<after>|<before>`: the hash of the row written (the
+ * mapped columns only, those both sides share; `-` for a deleted row) and the hash of the row it
+ * replaced (`-` when there was none; empty when unknown: the side's change events carry no
+ * before-image). The before-image tells an echo from a native change that happens to reach the same
+ * state (a counter going back to an earlier value). Column names are compared case-insensitively,
+ * so `ID` and `id` meet.
  */
 export function rowFingerprint(
   side: string,
@@ -93,14 +100,43 @@ export function rowFingerprint(
   table: string,
   key: readonly ColumnValue[],
   row: readonly ColumnValue[] | null,
+  before?: readonly ColumnValue[] | null,
 ): RowFingerprint {
   const keyText = JSON.stringify(key.map((k) => canonicalValue(k.value, k.column, engine)));
   const rowKey = digest(`${side}\u0000${table.toLowerCase()}\u0000${keyText}`);
-  if (row === null) return { rowKey, state: DELETED_STATE };
+  const beforeHash = before === undefined ? '' : before === null ? DELETED_STATE : stateOf(engine, before);
+  return { rowKey, state: `${row === null ? DELETED_STATE : stateOf(engine, row)}|${beforeHash}` };
+}
+
+/** The same fingerprint with the before-image it replaced (the writer learns it when it reads the row). */
+export function withBefore(
+  fingerprint: RowFingerprint,
+  engine: EngineName,
+  before: readonly ColumnValue[] | null,
+): RowFingerprint {
+  const after = fingerprint.state.slice(0, fingerprint.state.indexOf('|'));
+  return {
+    rowKey: fingerprint.rowKey,
+    state: `${after}|${before === null ? DELETED_STATE : stateOf(engine, before)}`,
+  };
+}
+
+/** The after part of a fingerprint's state: the hash of the row written (`-` when deleted). */
+export function afterState(state: string): string {
+  const bar = state.indexOf('|');
+  return bar < 0 ? state : state.slice(0, bar);
+}
+
+/** The hash of a row as a fingerprint's after part names it ({@link DELETED_STATE} for no row). */
+export function rowState(engine: EngineName, row: readonly ColumnValue[] | null): string {
+  return row === null ? DELETED_STATE : stateOf(engine, row);
+}
+
+function stateOf(engine: EngineName, row: readonly ColumnValue[]): string {
   const entries = row
     .map((c) => [c.column.name.toLowerCase(), canonicalValue(c.value, c.column, engine)] as const)
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return { rowKey, state: digest(JSON.stringify(entries)) };
+  return digest(JSON.stringify(entries));
 }
 
 /** True when two rows hold the same values on these columns, as the target would store them (no-op test). */

@@ -10,11 +10,14 @@ import type { EchoLayer } from '../echo/echo-store.js';
 import type { LinkLoopGuard } from '../echo/link-loop-guard.js';
 import type { RowFingerprint } from '../echo/row-fingerprint.js';
 import type { ErrorClassifier, Introspector } from '../engines/dialect.js';
+import type { ConflictRecord, MergeFunctionRunner } from '../rules/conflict-resolver.js';
+import { LinkConflictRules } from '../rules/link-conflict-rules.js';
+import { builtInRuleSet, usesCommitTime, type ConflictType, type RuleSet } from '../rules/rule-set.js';
 import { decodeDebeziumMessage } from '../source/debezium-decoder.js';
 import type { SourceMessage } from '../source/kafka-change-source.js';
-import { collapseChanges } from './change-collapser.js';
+import { collapseInRounds } from './change-collapser.js';
 import { TableRouter, type TableRoute } from './table-router.js';
-import { TargetApplier } from './target-applier.js';
+import { TargetApplier, type ConflictRules, type MetConflict } from './target-applier.js';
 import type { TargetSide } from './target-side.js';
 
 /** A message that cannot be applied as it is, and why; the dead-letter queue stores it whole. */
@@ -62,6 +65,8 @@ export interface LinkCounters {
   deadLettered: number;
   /** Times a batch was retried because the target was unavailable. */
   retries: number;
+  /** Conflicts the shadow rules (`dbtwin run --shadow`) would have decided differently. */
+  shadowDifferences: number;
 }
 
 /** A fresh set of counters, every one at zero. */
@@ -80,8 +85,34 @@ export function zeroCounters(): LinkCounters {
     skippedOther: 0,
     deadLettered: 0,
     retries: 0,
+    shadowDifferences: 0,
   };
 }
+
+/** How many conflicts of one kind a link met (design §4 metric by table, type and outcome). */
+export interface ConflictCount {
+  readonly table: string;
+  readonly type: ConflictType;
+  readonly outcome: ConflictRecord['outcome'];
+  readonly count: number;
+}
+
+/** The conflict rules a link runs (design §4): the set in force now, and the custom merge functions. */
+export interface ConflictRuleSource {
+  readonly current: () => RuleSet;
+  readonly runFunction: MergeFunctionRunner;
+  /**
+   * Candidate rules (`dbtwin run --shadow <dir>`): evaluated beside the live ones on every conflict,
+   * never applied; each decision that would differ is logged and counted.
+   */
+  readonly shadow?: { readonly current: () => RuleSet; readonly runFunction: MergeFunctionRunner };
+}
+
+/** Without a runner, a `function` strategy cannot decide: the conflict goes to an operator. */
+const noFunctions: MergeFunctionRunner = (strategy) =>
+  Promise.resolve({
+    manual: `function ${strategy.module}: custom merge functions are not loaded in this process`,
+  });
 
 /** What the pipeline needs from the target besides the applier: truncate, and the classifier for look-up errors. */
 export interface TargetOps {
@@ -91,6 +122,7 @@ export interface TargetOps {
 
 /** What one batch did, added to the counters once the whole batch is through. */
 interface Counts {
+  conflicts: MetConflict<SourceMessage>[];
   applied: number;
   superseded: number;
   own: number;
@@ -100,10 +132,12 @@ interface Counts {
   noOps: number;
   tripped: number;
   other: number;
+  shadow: number;
 }
 
 function newCounts(): Counts {
   return {
+    conflicts: [],
     applied: 0,
     superseded: 0,
     own: 0,
@@ -113,6 +147,7 @@ function newCounts(): Counts {
     noOps: 0,
     tripped: 0,
     other: 0,
+    shadow: 0,
   };
 }
 
@@ -142,21 +177,36 @@ export class LinkPipeline {
     deadLetters: DeadLetterSink,
     logger: Logger,
     loop?: { readonly guard: LinkLoopGuard; readonly sourceCatalog: Introspector },
+    rules?: ConflictRuleSource,
   ): LinkPipeline {
     const from = config.sides[link.from]!;
     const to = config.sides[link.to]!;
     const router = new TableRouter(link, from, to, target.introspector, loop?.sourceCatalog);
+    const fallback = builtInRuleSet(Object.keys(config.sides));
+    const conflictRules = new LinkConflictRules(
+      link.from,
+      rules?.current ?? (() => fallback),
+      rules?.runFunction ?? noFunctions,
+      rules?.shadow,
+    );
     return new LinkPipeline(
       link,
       from,
       router,
-      new TargetApplier(target, link.name, to),
+      new TargetApplier(target, link.name, to, conflictRules),
       target,
       deadLetters,
       logger,
       loop?.guard,
+      conflictRules,
     );
   }
+
+  /** Kafka coordinates of the changes committed by the attempts of the batch in progress. */
+  private readonly committedInBatch = new Set<string>();
+
+  /** Conflicts met, by `table\ttype\toutcome`; only grows. */
+  private readonly conflicts = new Map<string, number>();
 
   /** Echo decisions of the batch in progress, by Kafka coordinates, kept until the batch is through. */
   private readonly echoDecisions = new Map<string, EchoLayer | null>();
@@ -170,7 +220,22 @@ export class LinkPipeline {
     private readonly deadLetters: DeadLetterSink,
     private readonly logger: Logger,
     private readonly guard?: LinkLoopGuard,
+    private readonly conflictRules?: ConflictRules,
   ) {}
+
+  /** Conflicts met so far, by target table, type and outcome. */
+  conflictCounts(): ConflictCount[] {
+    return [...this.conflicts].map(([id, count]) => {
+      const [table = '', type, outcome] = id.split('\t');
+      return { table, type: type as ConflictType, outcome: outcome as ConflictRecord['outcome'], count };
+    });
+  }
+
+  /**
+   * Called with the conflicts of each batch once the batch is through (the conflict ledger, design §4).
+   * A failure there fails the batch, which is retried: the ledger misses nothing.
+   */
+  onConflicts?: (conflicts: readonly MetConflict<SourceMessage>[]) => Promise<void>;
 
   /** Processes one batch (messages of one partition, in order). Resolves once everything is committed or dead-lettered. */
   async handle(messages: readonly SourceMessage[]): Promise<void> {
@@ -242,7 +307,15 @@ export class LinkPipeline {
       }
     }
     // Counted only once the whole batch is through, so a retried batch is not counted twice.
-    for (const m of messages) this.echoDecisions.delete(coordinateOf(m));
+    for (const m of messages) {
+      this.echoDecisions.delete(coordinateOf(m));
+      this.committedInBatch.delete(coordinateOf(m));
+    }
+    for (const met of counts.conflicts) {
+      const id = `${met.table}\t${met.record.type}\t${met.record.outcome}`;
+      this.conflicts.set(id, (this.conflicts.get(id) ?? 0) + 1);
+    }
+    if (counts.conflicts.length > 0) await this.onConflicts?.(counts.conflicts);
     const c = this.counters;
     c.received += messages.length;
     c.applied += counts.applied;
@@ -256,6 +329,7 @@ export class LinkPipeline {
     c.quarantined += letters.filter((l) => l.code === ErrorCode.RowQuarantined).length;
     c.skippedOther += counts.other;
     c.deadLettered += letters.length;
+    c.shadowDifferences += counts.shadow;
   }
 
   private async applySegment(
@@ -298,20 +372,32 @@ export class LinkPipeline {
       byTable.set(route, list);
     }
     for (const [route, pending] of byTable) {
-      const changes = collapseChanges(pending.map((p) => ({ event: p.event, message: p.message })));
-      const outcome = await this.applier.apply(route, changes, this.guard);
-      counts.applied += outcome.applied;
-      counts.noOps += outcome.noOps;
-      counts.tripped += outcome.tripped;
-      counts.superseded += changes.reduce((n, c) => n + c.superseded, 0);
-      for (const { change, error } of outcome.rejected) {
-        letters.push({
-          message: change.message,
-          code: error.code,
-          reason: error.message,
-          table: route.source,
-          key: rowToJson(change.key) ?? {},
-        });
+      for (const round of collapseInRounds(pending.map((p) => ({ event: p.event, message: p.message })))) {
+        // A retried batch skips what an earlier attempt already committed.
+        const changes = round.filter((c) => !this.committedInBatch.has(coordinateOf(c.message)));
+        const outcome = await this.applier.apply(route, changes, this.guard);
+        for (const c of outcome.committed) this.committedInBatch.add(coordinateOf(c.message));
+        counts.applied += outcome.applied;
+        counts.noOps += outcome.noOps;
+        counts.tripped += outcome.tripped;
+        for (const met of outcome.conflicts) counts.conflicts.push(met);
+        for (const d of outcome.shadowDifferences) {
+          counts.shadow++;
+          this.logger.info(
+            { table: d.table, key: rowToJson(d.change.key), live: d.live, shadow: d.shadow },
+            `shadow rules would decide differently: ${d.table} ${JSON.stringify(rowToJson(d.change.key))}: live ${d.live}; shadow ${d.shadow}`,
+          );
+        }
+        counts.superseded += changes.reduce((n, c) => n + c.superseded, 0);
+        for (const { change, error } of outcome.rejected) {
+          letters.push({
+            message: change.message,
+            code: error.code,
+            reason: error.message,
+            table: route.source,
+            key: rowToJson(change.key) ?? {},
+          });
+        }
       }
     }
   }
@@ -346,6 +432,44 @@ export class LinkPipeline {
       else out.push(r);
     });
     return out;
+  }
+
+  /** Whether any table's rules in force decide by source commit time (then versions are noted). */
+  needsCommitTimes(): boolean {
+    const set = this.conflictRules?.ruleSet();
+    return set !== undefined && [set.defaults, ...set.tables.values()].some(usesCommitTime);
+  }
+
+  /**
+   * Notes the commit time and row state of every change of these messages whose table decides
+   * conflicts by commit time (`lww` by commit time, design §4), for the reverse link's applier. Run by
+   * a reader of its own, ahead of the apply stage: the reverse link may be waiting for exactly these,
+   * and it must never wait for a link that is itself waiting. Best effort; never throws.
+   */
+  async noteCommitTimes(messages: readonly SourceMessage[]): Promise<void> {
+    const guard = this.guard;
+    const rules = this.conflictRules;
+    if (!guard || !rules || !this.needsCommitTimes()) return;
+    const seen: { fingerprint: RowFingerprint; commitMs: number }[] = [];
+    for (const message of messages) {
+      try {
+        const result = decodeDebeziumMessage(message.key, message.value, {
+          side: this.link.from,
+          kafka: { topic: message.topic, partition: message.partition, offset: message.offset },
+          originHeader: message.headers['dbtwin-origin'],
+          hopHeader: message.headers['dbtwin-hop'],
+        });
+        if (result.kind !== 'event' || result.event.op === 't') continue;
+        const event = result.event;
+        const route = await this.router.route(event.table);
+        if (!usesCommitTime(rules.forTable(route))) continue;
+        const fingerprint = guard.fingerprintOf(event, route);
+        if (fingerprint) seen.push({ fingerprint, commitMs: event.sourceTsMs });
+      } catch {
+        // A message the link cannot decode or route is the apply stage's to report (dead letter).
+      }
+    }
+    await guard.noteSeen(seen);
   }
 
   private async truncate(

@@ -4,7 +4,13 @@ import type { Logger } from '../core/logger.js';
 import { topicOf, type DbtwinConfig, type LinkConfig } from '../config/dbtwin-config.js';
 import { KafkaChangeSource, type BatchControl, type SourceMessage } from '../source/kafka-change-source.js';
 import { KafkaTopics } from '../source/kafka-topics.js';
-import { LinkPipeline, type DeadLetterSink, type LinkCounters } from './link-pipeline.js';
+import {
+  LinkPipeline,
+  type ConflictCount,
+  type ConflictRuleSource,
+  type DeadLetterSink,
+  type LinkCounters,
+} from './link-pipeline.js';
 import { openSideCatalog, openTargetSide, type SideCatalog, type TargetSide } from './target-side.js';
 import type { EchoHealth } from '../echo/echo-store.js';
 import type { LoopGuard } from '../echo/loop-guard.js';
@@ -13,6 +19,8 @@ import type { LoopGuard } from '../echo/loop-guard.js';
 const TOPIC_WATCH_MS = 3000;
 
 /** What `/status` and `dbtwin status` show of a link. */
+export type { ConflictCount } from './link-pipeline.js';
+
 export interface LinkStatus {
   readonly link: string;
   readonly group: string;
@@ -25,6 +33,8 @@ export interface LinkStatus {
   readonly waitingFor?: string;
   /** Echo suppression's health (design §3: degraded while Redis is down or after it lost its state). */
   readonly echo?: EchoHealth;
+  /** Conflicts met so far (design §4), by target table, type and outcome. */
+  readonly conflicts: readonly ConflictCount[];
 }
 
 /** The consumer group of a link, shared by every instance that runs it. */
@@ -43,6 +53,9 @@ export class LinkRunner {
   private state: LinkStatus['state'] = 'starting';
   private waitingFor: string | undefined;
   private source: KafkaChangeSource | undefined;
+  /** The reader that notes commit times ahead of the apply stage (`lww` by commit time); started when rules need it. */
+  private versionSource: KafkaChangeSource | undefined;
+  private versionTopics: readonly string[] = [];
   private subscribed: readonly string[] = [];
   private watch: NodeJS.Timeout | undefined;
   private resubscribing: Promise<void> = Promise.resolve();
@@ -70,6 +83,7 @@ export class LinkRunner {
     deadLetters: DeadLetterSink,
     logger: Logger,
     guard?: LoopGuard,
+    rules?: ConflictRuleSource,
   ): Promise<LinkRunner> {
     const log = logger.child({ link: link.name });
     const from = config.sides[link.from]!;
@@ -89,6 +103,7 @@ export class LinkRunner {
       deadLetters,
       log,
       loop ? { guard: guard!.forLink(link), sourceCatalog: catalog!.introspector } : undefined,
+      rules,
     );
     const topics = Object.keys(link.tables).map((t) => topicOf(from, t));
     return new LinkRunner(link, config, groupOf(config, link), topics, pipeline, target, log, loop);
@@ -101,6 +116,7 @@ export class LinkRunner {
    */
   async start(): Promise<void> {
     await this.subscribe();
+    await this.readCommitTimes();
     this.state = 'running';
     const missing = this.missing();
     this.logger.info(
@@ -110,6 +126,7 @@ export class LinkRunner {
     this.watch = setInterval(() => {
       this.resubscribing = this.resubscribing
         .then(() => this.subscribe())
+        .then(() => this.readCommitTimes())
         .catch((error: unknown) => {
           this.logger.warn(
             { err: error },
@@ -123,6 +140,7 @@ export class LinkRunner {
   async stop(): Promise<void> {
     clearInterval(this.watch);
     await this.resubscribing;
+    await this.versionSource?.stop();
     await this.source?.stop();
     await this.target.close();
     await this.loop?.catalog.close();
@@ -151,10 +169,43 @@ export class LinkRunner {
       logger: this.logger,
     });
     await source.start((messages, control) => this.handle(messages, control));
-    if (this.subscribed.length > 0)
-      this.logger.info({ topics: existing }, `link ${this.link.name}: new topics, consumer re-subscribed`);
+    this.logger.info(
+      { topics: existing },
+      this.subscribed.length > 0
+        ? `link ${this.link.name}: new topics, consumer re-subscribed`
+        : `link ${this.link.name}: consumer subscribed`,
+    );
     this.source = source;
     this.subscribed = existing;
+  }
+
+  /**
+   * While any table's rules decide by commit time, a second consumer (group `<link group>.versions`)
+   * reads the same topics ahead of the apply stage and notes each change's commit time: the reverse
+   * link's applier waits for those, and must not wait for this link's apply stage, which may itself be
+   * waiting for the reverse link (design §4, `lww` by commit time).
+   */
+  private async readCommitTimes(): Promise<void> {
+    if (!this.loop || !this.pipeline.needsCommitTimes()) return;
+    if (this.versionSource && this.versionTopics.length === this.subscribed.length) return;
+    if (this.subscribed.length === 0) return;
+    await this.versionSource?.stop();
+    const source = new KafkaChangeSource({
+      brokers: this.config.kafka.brokers,
+      groupId: `${this.group}.versions`,
+      clientId: `dbtwin-${this.link.from}-to-${this.link.to}-versions`,
+      topics: this.subscribed,
+      fromBeginning: true,
+      concurrency: this.link.concurrency,
+      logger: this.logger,
+    });
+    await source.start((messages) => this.pipeline.noteCommitTimes(messages));
+    this.versionSource = source;
+    this.versionTopics = this.subscribed;
+    this.logger.info(
+      { group: `${this.group}.versions`, topics: this.subscribed },
+      `link ${this.link.name}: reading commit times ahead of the apply stage (lww by commit time)`,
+    );
   }
 
   status(): LinkStatus {
@@ -165,6 +216,7 @@ export class LinkRunner {
       state: this.state,
       missingTopics: this.missing(),
       counters: { ...this.pipeline.counters },
+      conflicts: this.pipeline.conflictCounts(),
       ...(this.waitingFor ? { waitingFor: this.waitingFor } : {}),
       ...(this.loop ? { echo: this.loop.guard.echoes.state() } : {}),
     };

@@ -340,6 +340,9 @@ describe('capture-level exclusion on MariaDB (real Debezium, gtid.source.exclude
     await postgres.query(
       `CREATE TABLE IF NOT EXISTS ${TABLE} (id bigint PRIMARY KEY, note varchar(60) NOT NULL)`,
     );
+    // A first row, so the table's topic exists before the link starts (as on a running system).
+    await postgres.query(`INSERT INTO ${TABLE} (id, note) VALUES ($1, $2)`, [base + 49n, 'first']);
+    await new KafkaTopics(kafkaBrokers).waitForTopics([`postgres.public.${TABLE}`], WAIT_MS);
     const config = await writeLocalConfig([TABLE], {
       mariadbCapture: `{ exclusion: gtid-domain, gtidDomainId: ${DOMAIN} }`,
     });
@@ -367,7 +370,7 @@ describe('capture-level exclusion on MariaDB (real Debezium, gtid.source.exclude
       );
       assert.ok(
         applied,
-        `dbtwin did not apply the PostgreSQL rows to MariaDB within ${WAIT_MS} ms:\n${(await dbtwin.logs()).slice(-2000)}`,
+        `dbtwin did not apply the PostgreSQL rows to MariaDB within ${WAIT_MS} ms: ${JSON.stringify((await dbtwin.status()).links)}\n${(await dbtwin.logs()).slice(-2000)}`,
       );
       // Plain writes last: once they are on the topic, dbtwin's earlier writes would be too.
       for (const id of plainAfter)

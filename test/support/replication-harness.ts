@@ -79,12 +79,17 @@ export class DbtwinProcess {
     readonly adminPort: number,
   ) {}
 
-  static async start(config: string, links: readonly string[]): Promise<DbtwinProcess> {
+  /** `dbtwin run` of these links, with `args` after the usual ones (`--shadow <dir>`). */
+  static async start(
+    config: string,
+    links: readonly string[],
+    args: readonly string[] = [],
+  ): Promise<DbtwinProcess> {
     const logFile = path.join(path.dirname(config), `dbtwin-${Date.now()}.log`);
     const log = createWriteStream(logFile);
     const child = spawn(
       process.execPath,
-      [CLI, 'run', '--config', config, '--admin-port', '0', ...links.flatMap((l) => ['--link', l])],
+      [CLI, 'run', '--config', config, '--admin-port', '0', ...links.flatMap((l) => ['--link', l]), ...args],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, DBTWIN_LOG_LEVEL: 'info' },

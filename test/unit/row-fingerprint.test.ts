@@ -9,6 +9,7 @@ import {
   DELETED_STATE,
   rowFingerprint,
   sameRow,
+  withBefore,
   type ColumnValue,
 } from '../../src/echo/row-fingerprint.js';
 
@@ -332,8 +333,21 @@ describe('rowFingerprint', () => {
     const upsert = rowFingerprint('pg', 'postgres', 'app.accounts', [cv(id, 7n)], [cv(id, 7n)]);
     const deleted = rowFingerprint('pg', 'postgres', 'app.accounts', [cv(id, 7n)], null);
     assert.equal(DELETED_STATE, '-');
-    assert.equal(deleted.state, '-');
+    assert.equal(deleted.state, '-|', 'deleted, replacing an unknown row');
     assert.equal(deleted.rowKey, upsert.rowKey);
+  });
+
+  it('the before-image is part of the state: the same row reached from another row is another change', () => {
+    const row = [cv(id, 7n), cv(name, 'b')];
+    const from = (v: Value) =>
+      rowFingerprint('pg', 'postgres', 'app.t', [cv(id, 7n)], row, [cv(id, 7n), cv(name, v)]);
+    assert.notEqual(from('a').state, from('c').state);
+    assert.equal(from('a').state.split('|')[0], from('c').state.split('|')[0], 'same row written');
+    const inserted = rowFingerprint('pg', 'postgres', 'app.t', [cv(id, 7n)], row, null);
+    assert.match(inserted.state, /\|-$/, 'an insert replaced no row');
+    const unknown = rowFingerprint('pg', 'postgres', 'app.t', [cv(id, 7n)], row);
+    assert.match(unknown.state, /\|$/, 'no before-image: the before part is empty');
+    assert.equal(withBefore(unknown, 'postgres', [cv(id, 7n), cv(name, 'a')]).state, from('a').state);
   });
 
   it("Oracle '' and NULL are the same state on Oracle only", () => {

@@ -10,8 +10,9 @@ import { dialectFor } from '../../engines/dialect-registry.js';
 import { DeadLetterQueue } from '../../pipeline/dead-letter-queue.js';
 import { LinkRunner } from '../../pipeline/link-runner.js';
 import { LoopGuard } from '../../echo/loop-guard.js';
+import { createDemoTable, DEMO_TABLE } from '../demo-table.js';
 
-const TABLE = 'demo_accounts';
+const TABLE = DEMO_TABLE;
 type DemoSide = 'mariadb' | 'postgres';
 
 /** One scripted write: which side, what it does, the SQL with bound parameters. */
@@ -80,14 +81,7 @@ async function runDemo(
   console.log(
     `dbtwin demo: ${TABLE} on MariaDB (${config.sides['mariadb']!.schema}) and PostgreSQL (${config.sides['postgres']!.schema})`,
   );
-  await drivers.mariadb.query(
-    `CREATE TABLE IF NOT EXISTS ${TABLE} (id INT PRIMARY KEY, owner VARCHAR(64) NOT NULL, balance DECIMAL(14,2) NOT NULL, updated_at DATETIME(6) NOT NULL)`,
-  );
-  await drivers.postgres.query(
-    `CREATE TABLE IF NOT EXISTS ${TABLE} (id int PRIMARY KEY, owner varchar(64) NOT NULL, balance numeric(14,2) NOT NULL, updated_at timestamp(6) NOT NULL)`,
-  );
-  // Debezium reports the before-image of PostgreSQL updates and deletes only with a full replica identity.
-  await drivers.postgres.query(`ALTER TABLE ${TABLE} REPLICA IDENTITY FULL`);
+  await createDemoTable(drivers.mariadb, drivers.postgres);
 
   const queues = config.links.map((link) => DeadLetterQueue.forLink(config, link));
   const loop = LoopGuard.open(config, logger);

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { AdminServer } from '../../admin/admin-server.js';
 import { DbtwinError } from '../../core/dbtwin-error.js';
@@ -8,6 +10,9 @@ import type { DbtwinConfig, LinkConfig } from '../../config/dbtwin-config.js';
 import { DeadLetterQueue } from '../../pipeline/dead-letter-queue.js';
 import { LinkRunner } from '../../pipeline/link-runner.js';
 import { LoopGuard } from '../../echo/loop-guard.js';
+import { ConflictLedger, ledgerTopic } from '../../rules/conflict-ledger.js';
+import { RulesRuntime } from '../../rules/rules-runtime.js';
+import { RulesHashRegistry } from '../../cluster/rules-hash-registry.js';
 
 /**
  * `dbtwin run [--link <from>-><to>]…`: runs every link of the configuration (or the named ones) in this
@@ -21,12 +26,17 @@ export function registerRunCommand(program: Command): void {
     .option('-c, --config <file>', 'configuration file', process.env['DBTWIN_CONFIG'] ?? 'dbtwin.yaml')
     .option('-l, --link <name...>', 'only these links, as <from>-><to>')
     .option('--admin-port <port>', 'admin HTTP port (0 = any free port; default from the config)')
-    .action(async (opts: { config: string; link?: string[]; adminPort?: string }) => {
+    .option(
+      '--shadow <dir>',
+      'candidate rules: evaluated beside the live ones on every conflict and never applied; each decision that would differ is logged ("shadow rules would decide differently") and counted (dbtwin_shadow_differences_total)',
+    )
+    .action(async (opts: { config: string; link?: string[]; adminPort?: string; shadow?: string }) => {
       const config = await loadConfig(opts.config);
       await runLinks(
         config,
         selectLinks(config, opts.link),
         opts.adminPort === undefined ? config.admin.port : Number(opts.adminPort),
+        opts.shadow,
       );
     });
 }
@@ -48,17 +58,30 @@ async function runLinks(
   config: DbtwinConfig,
   links: readonly LinkConfig[],
   adminPort: number,
+  shadowDir?: string,
 ): Promise<void> {
   const logger = createLogger('dbtwin');
   const runners: LinkRunner[] = [];
   const sinks: DeadLetterQueue[] = [];
   // One loop guard for the process: links of a pair in one process share its local fingerprints.
   const loop = LoopGuard.open(config, logger);
+  const ledger = new ConflictLedger(config.kafka.brokers, ledgerTopic(config.kafka.groupPrefix));
+  let rules: RulesRuntime | undefined;
+  let shadow: RulesRuntime | undefined;
+  let registry: RulesHashRegistry | undefined;
   let ready = false;
   const admin = new AdminServer(
     {
       ready: () => ready,
-      status: () => ({ config: config.file, pid: process.pid, links: runners.map((r) => r.status()) }),
+      status: () => ({
+        config: config.file,
+        pid: process.pid,
+        rules: rules
+          ? { ...rules.status(), ...(registry ? { cluster: registry.snapshot() } : {}) }
+          : undefined,
+        ...(shadow ? { shadowRules: shadow.status() } : {}),
+        links: runners.map((r) => r.status()),
+      }),
       links: () => runners.map((r) => r.status()),
     },
     adminPort,
@@ -75,6 +98,10 @@ async function runLinks(
       await Promise.allSettled(runners.map((r) => r.stop()));
       await Promise.allSettled(sinks.map((s) => s.close()));
       await loop.close();
+      await ledger.close().catch(() => undefined);
+      await registry?.stop();
+      await rules?.close();
+      await shadow?.close();
       await admin.stop();
       logger.info('stopped');
     })());
@@ -85,10 +112,30 @@ async function runLinks(
 
   try {
     await loop.ready();
+    await ledger.open();
+    rules = await RulesRuntime.open(config, logger);
+    if (shadowDir !== undefined) {
+      shadow = await RulesRuntime.open(config, logger.child({ shadow: true }), path.resolve(shadowDir));
+      logger.info(
+        { shadowRules: shadow.status() },
+        `shadow rules from ${shadowDir}: evaluated beside the live rules, never applied`,
+      );
+    }
+    const live = rules;
+    registry = new RulesHashRegistry(
+      loop.redis,
+      config.kafka.groupPrefix,
+      `${os.hostname()}:${process.pid}:${port}`,
+      () => live.status().hash,
+      logger,
+    );
+    await registry.start();
+    const source = shadow ? { ...rules.source, shadow: shadow.source } : rules.source;
     for (const link of links) {
       const sink = DeadLetterQueue.forLink(config, link);
       sinks.push(sink);
-      const runner = await LinkRunner.open(config, link, sink, logger, loop);
+      const runner = await LinkRunner.open(config, link, sink, logger, loop, source);
+      runner.pipeline.onConflicts = (conflicts) => ledger.publish(link, conflicts);
       runners.push(runner);
       await runner.start();
     }

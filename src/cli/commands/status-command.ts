@@ -9,6 +9,7 @@ import {
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/config-loader.js';
 import { DbtwinError } from '../../core/dbtwin-error.js';
 import { ErrorCode } from '../../core/error-codes.js';
+import { describeMix } from '../../cluster/rules-hash-registry.js';
 
 interface StatusOptions {
   config: string;
@@ -110,12 +111,13 @@ function describe(report: AdminReport): string {
   ]
     .filter((p) => p !== undefined)
     .join('  ');
-  if (report.links.length === 0) return `${heading}\n  no links`;
+  const rules = rulesLines(report.raw['rules']);
+  if (report.links.length === 0) return [heading, ...rules, '  no links'].join('\n');
   const rows = report.links.map(row);
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string =>
     `  ${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}`.trimEnd();
-  const lines = [heading, line(COLUMNS)];
+  const lines = [heading, ...rules, line(COLUMNS)];
   for (const [i, link] of report.links.entries()) {
     lines.push(line(rows[i]!));
     if (link.waitingFor) lines.push(`    waiting for: ${oneLine(link.waitingFor)}`);
@@ -151,6 +153,27 @@ function echoOf(link: ReportedLink): string {
   if (echo.state !== 'degraded') return echo.state;
   const reason = echo.reason ? `: ${oneLine(echo.reason)}` : '';
   return `degraded${reason}${echo.since ? ` (since ${echo.since})` : ''}`;
+}
+
+/** `rules <hash> from <dir>` and, when the cluster's instances disagree, which runs what. */
+function rulesLines(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null) return [];
+  const r = value as {
+    hash?: unknown;
+    dir?: unknown;
+    lastError?: { problems?: unknown };
+    cluster?: { consistent?: unknown; instances?: { instance: string; hash: string }[] };
+  };
+  if (typeof r.hash !== 'string') return [];
+  const lines = [`  rules ${r.hash}${typeof r.dir === 'string' ? ` from ${r.dir}` : ''}`];
+  const problems = Array.isArray(r.lastError?.problems) ? (r.lastError.problems as unknown[]) : [];
+  if (problems.length > 0)
+    lines.push(`    last edit rejected (the rules above keep running): ${oneLine(String(problems[0]))}`);
+  const instances = Array.isArray(r.cluster?.instances) ? r.cluster.instances : [];
+  if (r.cluster?.consistent === false)
+    lines.push(`    MIXED RULES in the cluster: ${describeMix(instances)}`);
+  else if (instances.length > 1) lines.push(`    all ${instances.length} instances run these rules`);
+  return lines;
 }
 
 function oneLine(text: string): string {
