@@ -10,6 +10,7 @@ import { registerDemoCommand } from './commands/demo-command.js';
 import { registerDlqCommand } from './commands/dlq-command.js';
 import { registerRulesCommand } from './commands/rules-command.js';
 import { registerRunCommand } from './commands/run-command.js';
+import { registerSchemaCommand } from './commands/schema-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
 
 /**
@@ -32,6 +33,7 @@ registerDemoCommand(program);
 registerDlqCommand(program);
 registerRulesCommand(program);
 registerRunCommand(program);
+registerSchemaCommand(program);
 registerStatusCommand(program);
 
 try {

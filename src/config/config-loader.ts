@@ -7,6 +7,7 @@ import { ErrorCode } from '../core/error-codes.js';
 import type { CaptureExclusion, DbtwinConfig, LinkConfig, SideConfig } from './dbtwin-config.js';
 import { expandEnv, hasEnvPlaceholder } from './env-substitution.js';
 import { endpointsFromEnv } from './environment.js';
+import { linkRenames, readMappingFile } from '../translate/mapping-file.js';
 import {
   formatYamlProblem,
   isRecord,
@@ -72,7 +73,54 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
       },
     );
   }
-  return parseConfig(text, file, env);
+  return withMappings(parseConfig(text, file, env));
+}
+
+/**
+ * Reads the mapping files links name (`links[].mapping`): their table and column renames, in the
+ * link's direction. A table the link maps by its own name takes the mapping's target name; a table
+ * the configuration renames explicitly (`links[].tables`) keeps that name.
+ */
+async function withMappings(config: DbtwinConfig): Promise<DbtwinConfig> {
+  const links: LinkConfig[] = [];
+  for (const link of config.links) {
+    if (!link.mapping) {
+      links.push(link);
+      continue;
+    }
+    const mapping = await readMappingFile(link.mapping);
+    if (!mapping)
+      throw new DbtwinError(
+        ErrorCode.ConfigInvalid,
+        `${config.file}: link ${link.name}: no mapping file at ${link.mapping}`,
+        {
+          hint: `write it with dbtwin schema translate --from ${link.from} --to ${link.to} --out ${path.dirname(link.mapping)}`,
+        },
+      );
+    const renames = linkRenames(mapping, link.from, link.to);
+    if (!renames)
+      throw new DbtwinError(
+        ErrorCode.ConfigInvalid,
+        `${config.file}: link ${link.name}: ${link.mapping} maps ${mapping.from.side ?? mapping.from.engine} to ${mapping.to.side ?? mapping.to.engine}, neither this link's direction nor its reverse`,
+        { hint: 'name the mapping written for these two sides' },
+      );
+    const tables = Object.fromEntries(
+      Object.entries(link.tables).map(([source, target]) => [
+        source,
+        source === target ? (renames.tables[source] ?? target) : target,
+      ]),
+    );
+    const targetTables = config.sides[link.to]?.tables ?? [];
+    const absent = Object.values(tables).filter((t) => targetTables.length > 0 && !targetTables.includes(t));
+    if (absent.length > 0)
+      throw new DbtwinError(
+        ErrorCode.ConfigInvalid,
+        `${config.file}: link ${link.name}: by ${link.mapping} it writes ${absent.join(', ')}, not in sides.${link.to}.tables`,
+        { hint: `list the tables under their ${link.to} names in sides.${link.to}.tables` },
+      );
+    links.push({ ...link, tables, columns: renames.columns });
+  }
+  return { ...config, links };
 }
 
 /** `loadConfig` on text already read; `file` only names it in messages. No I/O. */
@@ -267,6 +315,7 @@ function configSchema(env: NodeJS.ProcessEnv) {
       })
       .nullish(),
     concurrency: integer(1, 1_024).nullish(),
+    mapping: text({ nonEmpty: true }).nullish(),
   });
 
   return z.strictObject({
@@ -326,6 +375,8 @@ function complete(parsed: ParsedConfig, file: string, env: NodeJS.ProcessEnv): D
         maxMs: l.retry?.maxMs ?? DEFAULT_RETRY.maxMs,
       },
       concurrency: l.concurrency ?? 3,
+      ...(l.mapping == null ? {} : { mapping: path.resolve(path.dirname(path.resolve(file)), l.mapping) }),
+      columns: {},
     };
   });
   return {
@@ -450,8 +501,9 @@ function crossCheck(data: unknown, report: Report): void {
           );
         }
       }
-    } else if (mapping == null) {
-      // The default maps every table of `from` to the same name, which only works if `to` has it.
+    } else if (mapping == null && link['mapping'] == null) {
+      // The default maps every table of `from` to the same name, which only works if `to` has it
+      // (a mapping file renames them: loadConfig checks those names when it reads it).
       const absent = fromTables.filter((t) => !toTables.includes(t));
       if (absent.length > 0 && toTables.length > 0) {
         report(

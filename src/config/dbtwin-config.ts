@@ -93,6 +93,17 @@ export interface LinkConfig {
   readonly retry: { readonly initialMs: number; readonly maxMs: number };
   /** Partitions applied in parallel by one process; default 3. */
   readonly concurrency: number;
+  /**
+   * The mapping file this link routes by (`dbtwin schema translate` writes it; absolute path), when the
+   * configuration names one. Used in either direction: as written for the link from its source side,
+   * inverted for the link back.
+   */
+  readonly mapping?: string;
+  /**
+   * Column renames per source table (source column → target column), from `mapping`; columns not
+   * listed match by name (exactly, then ignoring case). Default: none.
+   */
+  readonly columns: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** The Debezium topic of a table of a side: `<topicPrefix>.<schema>.<table>`. */

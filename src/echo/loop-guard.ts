@@ -1,10 +1,24 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { DbtwinConfig, LinkConfig } from '../config/dbtwin-config.js';
 import type { Logger } from '../core/logger.js';
 import { RowVersionStore } from '../rules/row-version-store.js';
 import { EchoStore } from './echo-store.js';
 import { LinkLoopGuard } from './link-loop-guard.js';
 import { PingPongBreaker } from './ping-pong-breaker.js';
+
+/**
+ * The options of the loop guard's Redis connection: fail fast (no offline queue, 2 s command timeout),
+ * reconnect forever at most every 2 s. While Redis is down the links go on in degraded mode instead
+ * of waiting for it (design §3: "replication continues").
+ */
+export const LOOP_GUARD_REDIS_OPTIONS: RedisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  commandTimeout: 2000,
+  connectTimeout: 2000,
+  disconnectTimeout: 200,
+  retryStrategy: (times) => Math.min(times * 200, 2000),
+};
 
 /**
  * The loop protection of one dbtwin process (design §3.2–§3.5): one Redis connection, the echo store
@@ -24,15 +38,7 @@ export class LoopGuard {
   ) {}
 
   static open(config: DbtwinConfig, logger: Logger): LoopGuard {
-    const redis = new Redis(config.redis.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: 2000,
-      connectTimeout: 2000,
-      disconnectTimeout: 200,
-      // Reconnect forever, at most every 2 s: the store answers locally in between.
-      retryStrategy: (times) => Math.min(times * 200, 2000),
-    });
+    const redis = new Redis(config.redis.url, LOOP_GUARD_REDIS_OPTIONS);
     // Errors surface through the commands (and degrade the store); without a listener ioredis prints them.
     redis.on('error', () => undefined);
     const log = logger.child({ component: 'loop-guard' });

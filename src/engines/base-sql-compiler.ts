@@ -1,7 +1,7 @@
 import { DbtwinError } from '../core/dbtwin-error.js';
 import { ErrorCode } from '../core/error-codes.js';
 import { scalarText } from './catalog-rows.js';
-import type { CompiledStatement, SelectOptions, SqlCompiler, TableInfo } from './dialect.js';
+import type { ColumnInfo, CompiledStatement, SelectOptions, SqlCompiler, TableInfo } from './dialect.js';
 
 /** Default ceiling of the bound data of one statement (estimated), so a batch of wide rows stays well under a server's packet limit. */
 const DEFAULT_MAX_BOUND_BYTES = 4 * 1024 * 1024;
@@ -73,13 +73,21 @@ export abstract class BaseSqlCompiler implements SqlCompiler {
     keys: readonly (readonly unknown[])[],
     options: SelectOptions = {},
   ): CompiledStatement[] {
-    const columns = table.columns.map((c) => this.quoteIdentifier(c.name)).join(', ');
+    const columns = table.columns.map((c) => this.selectColumn(c)).join(', ');
     return this.byKeys(
       table,
       keys,
       `SELECT ${columns} FROM ${this.tableName(table)}`,
       options.forUpdate ? ' FOR UPDATE' : '',
     );
+  }
+
+  /**
+   * How `selectByKeys` reads a column: by default its quoted name. An engine whose wire format would
+   * lose digits of a type reads it as an expression that keeps them, aliased to the column's name.
+   */
+  protected selectColumn(column: ColumnInfo): string {
+    return this.quoteIdentifier(column.name);
   }
 
   /** What follows INSERT INTO: the table, and an alias where the engine's upsert clause needs one. */

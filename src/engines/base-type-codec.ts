@@ -59,8 +59,6 @@ export interface BitString {
   readonly length: number;
 }
 
-/** Largest finite single-precision float. */
-const FLOAT32_MAX = 3.4028234663852886e38;
 const TRUE_TEXT = new Set(['t', 'true', '1', 'y', 'yes', 'on']);
 const FALSE_TEXT = new Set(['f', 'false', '0', 'n', 'no', 'off']);
 const UUID_TEXT = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -290,8 +288,13 @@ export abstract class BaseTypeCodec implements TypeCodec {
       throw notFit(column, value, 'is not a finite number');
     }
     const single = column.dataType === 'float' || column.dataType === 'real';
-    if (single && Math.abs(n) > FLOAT32_MAX) throw notFit(column, value, 'exceeds a single-precision float');
-    return n;
+    // Compared after rounding to single precision: Debezium writes FLT_MAX as 3.4028235e38, a
+    // little above the exact value, which still rounds to it.
+    if (!single) return n;
+    const rounded = Math.fround(n);
+    if (!Number.isFinite(rounded)) throw notFit(column, value, 'exceeds a single-precision float');
+    // The value the column will hold anyway; the server refuses the unrounded FLT_MAX as out of range.
+    return rounded;
   }
 
   private encodeDate(value: Value, column: ColumnInfo): string {

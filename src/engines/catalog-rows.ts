@@ -1,3 +1,5 @@
+import type { ForeignKeyAction } from './dialect.js';
+
 /**
  * Reading the rows drivers return, shared by the engine introspectors and codecs. Drivers return
  * catalog numbers as numbers or as text (pg returns every value as text here, mysql2 returns BIGINT
@@ -46,18 +48,79 @@ export function keysFromIndexRows(
   rows: readonly Record<string, unknown>[],
   isPrimary: (row: Record<string, unknown>) => boolean,
 ): { primaryKey: string[]; uniqueKeys: string[][] } {
-  const indexes = new Map<string, { primary: boolean; columns: string[] }>();
-  for (const row of rows) {
-    const index = textField(row, 'index_name') ?? '';
-    const entry = indexes.get(index) ?? { primary: isPrimary(row), columns: [] };
-    entry.columns.push(textField(row, 'column_name') ?? '');
-    indexes.set(index, entry);
-  }
+  const { primaryKey, uniqueKeyInfo } = namedKeysFromIndexRows(rows, isPrimary, () => '');
+  return { primaryKey, uniqueKeys: uniqueKeyInfo.map((k) => k.columns) };
+}
+
+/** A primary key and unique keys with their names, as {@link namedKeysFromIndexRows} reads them. */
+export interface NamedKeys {
+  /** The primary key's name; undefined when the table has no primary key. */
+  readonly primaryKeyName: string | undefined;
+  readonly primaryKey: string[];
+  /** Each a `KeyInfo` of dialect.ts; mutable arrays, so `uniqueKeys` can be made of the same columns. */
+  readonly uniqueKeyInfo: { name: string; columns: string[] }[];
+}
+
+/**
+ * Like {@link keysFromIndexRows}, keeping the names: rows grouped by `index_name` (any value unique per
+ * index, such as an oid), `nameOf` reading the name to report from the index's first row.
+ */
+export function namedKeysFromIndexRows(
+  rows: readonly Record<string, unknown>[],
+  isPrimary: (row: Record<string, unknown>) => boolean,
+  nameOf: (row: Record<string, unknown>) => string,
+): NamedKeys {
+  let primaryKeyName: string | undefined;
   let primaryKey: string[] = [];
-  const uniqueKeys: string[][] = [];
-  for (const { primary, columns } of indexes.values()) {
-    if (primary) primaryKey = columns;
-    else uniqueKeys.push(columns);
+  const uniqueKeyInfo: { name: string; columns: string[] }[] = [];
+  for (const group of groupRows(rows, 'index_name')) {
+    const first = group[0]!;
+    const columns = group.map((r) => textField(r, 'column_name') ?? '');
+    if (isPrimary(first)) {
+      primaryKeyName = nameOf(first);
+      primaryKey = columns;
+    } else uniqueKeyInfo.push({ name: nameOf(first), columns });
   }
-  return { primaryKey, uniqueKeys };
+  return { primaryKeyName, primaryKey, uniqueKeyInfo };
+}
+
+/**
+ * Rows grouped by the value of `field`, groups in the order of their first row, rows in their order:
+ * catalog queries order by object, then position, so each group is one object's parts in order.
+ */
+export function groupRows(
+  rows: readonly Record<string, unknown>[],
+  field: string,
+): Record<string, unknown>[][] {
+  const groups = new Map<string, Record<string, unknown>[]>();
+  for (const row of rows) {
+    const key = textField(row, field) ?? '';
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return [...groups.values()];
+}
+
+const FOREIGN_KEY_ACTIONS: Readonly<Record<string, ForeignKeyAction>> = {
+  'NO ACTION': 'no action',
+  RESTRICT: 'restrict',
+  CASCADE: 'cascade',
+  'SET NULL': 'set null',
+  'SET DEFAULT': 'set default',
+};
+
+/**
+ * A referential action as information_schema and Oracle's ALL_CONSTRAINTS spell it (`CASCADE`,
+ * `SET NULL`, `NO ACTION`, …), any case. Anything else, or NULL, is `no action`: what every engine does
+ * when no action is declared.
+ */
+export function foreignKeyAction(rule: string | undefined): ForeignKeyAction {
+  return FOREIGN_KEY_ACTIONS[(rule ?? '').trim().toUpperCase()] ?? 'no action';
+}
+
+/** A text field with NULL and the empty string both as undefined (MySQL spells "no comment" as `''`). */
+export function nonEmptyField(row: Record<string, unknown>, name: string): string | undefined {
+  const v = textField(row, name);
+  return v === undefined || v === '' ? undefined : v;
 }

@@ -7,7 +7,8 @@ import type { ConnectionOptions, EngineDriver } from './engine-driver.js';
  * pipeline speaks to every engine the same way and only `src/engines/<engine>/` knows the vendor.
  * Each engine folder has the same files: `<engine>-dialect.ts` (this interface), `<engine>-driver.ts`,
  * `<engine>-sql-compiler.ts`, `<engine>-type-codec.ts`, `<engine>-introspector.ts`,
- * `<engine>-error-classifier.ts`.
+ * `<engine>-error-classifier.ts`, and `<engine>-ddl-compiler.ts` (schema translation, used by tools
+ * only: `src/translate/schema-translator.ts` picks it by engine).
  */
 export interface Dialect {
   readonly engine: EngineName;
@@ -50,6 +51,16 @@ export interface ColumnInfo {
   readonly defaultValue?: string;
   /** AUTO_INCREMENT, SERIAL/IDENTITY, Oracle identity. */
   readonly autoIncrement?: boolean;
+  /**
+   * How an identity column generates (PostgreSQL, Oracle): `always` refuses explicit values,
+   * `by-default` takes them, `by-default-on-null` (Oracle) also replaces an explicit NULL. MySQL
+   * AUTO_INCREMENT behaves as `by-default-on-null`. Undefined for other columns.
+   */
+  readonly identity?: 'always' | 'by-default' | 'by-default-on-null';
+  /** The expression of a generated (computed) column; undefined for stored values. */
+  readonly generatedAs?: string;
+  /** The column comment, when it has one. */
+  readonly comment?: string;
   /** ENUM and SET members, in order. */
   readonly enumValues?: readonly string[];
 }
@@ -67,12 +78,76 @@ export interface TableInfo {
   readonly uniqueKeys: readonly (readonly string[])[];
 }
 
+/** A named key: a unique constraint, or a unique index that is not one. */
+export interface KeyInfo {
+  /** The constraint or index name as the catalog stores it. */
+  readonly name: string;
+  readonly columns: readonly string[];
+}
+
+/** What a foreign key does when the referenced row is deleted or its key updated. */
+export type ForeignKeyAction = 'no action' | 'restrict' | 'cascade' | 'set null' | 'set default';
+
+/** A foreign key, as the catalog describes it. */
+export interface ForeignKeyInfo {
+  readonly name: string;
+  /** Referencing columns, in key order. */
+  readonly columns: readonly string[];
+  /** The referenced table's schema (MySQL: database) and name. */
+  readonly refSchema: string;
+  readonly refTable: string;
+  /** Referenced columns, in the order matching `columns`. */
+  readonly refColumns: readonly string[];
+  readonly onDelete: ForeignKeyAction;
+  /** Oracle has no ON UPDATE: always `no action` there. */
+  readonly onUpdate: ForeignKeyAction;
+}
+
+/** A secondary index (neither the primary key nor a unique key; those are in `primaryKey`/`uniqueKeys`). */
+export interface IndexInfo {
+  readonly name: string;
+  readonly columns: readonly {
+    readonly name: string;
+    readonly descending?: boolean;
+    /** MySQL prefix index length (characters or bytes), when only a prefix is indexed. */
+    readonly prefixLength?: number;
+  }[];
+}
+
+/**
+ * A table with everything `dbtwin schema translate` carries over (design §5): the columns with their
+ * full type details, the keys with their names, foreign keys, secondary indexes and check
+ * constraints. `TableInfo`'s fields mean the same here.
+ */
+export interface SchemaTable extends TableInfo {
+  /** The primary-key constraint name, when the engine names it (MySQL: always `PRIMARY`). */
+  readonly primaryKeyName?: string;
+  /** Unique keys with their names, in the order of `uniqueKeys`. */
+  readonly uniqueKeyInfo: readonly KeyInfo[];
+  readonly foreignKeys: readonly ForeignKeyInfo[];
+  readonly indexes: readonly IndexInfo[];
+  /**
+   * Check constraints other than those the engine makes for a column type (MariaDB's `json_valid`,
+   * Oracle's NOT NULL checks), with the expression as the catalog shows it.
+   */
+  readonly checks: readonly { readonly name: string; readonly expression: string }[];
+  /** MySQL: the table's default character set and collation. */
+  readonly charset?: string;
+  readonly collation?: string;
+  readonly comment?: string;
+}
+
 /** Reads the catalog. Every identifier dbtwin puts into SQL comes from here, never from an event. */
 export interface Introspector {
   /** The table, or undefined when it does not exist. Names are matched as the engine would match unquoted ones. */
   table(schema: string, name: string): Promise<TableInfo | undefined>;
   /** Names of the base tables of a schema, sorted. */
   tables(schema: string): Promise<string[]>;
+  /**
+   * The table with keys, foreign keys, indexes and checks (`dbtwin schema translate`), or undefined
+   * when it does not exist. More queries than `table`: for tools, not for the apply path.
+   */
+  describe(schema: string, name: string): Promise<SchemaTable | undefined>;
 }
 
 /**

@@ -95,11 +95,18 @@ export class TableRouter {
       folded.set(k, folded.has(k) ? null : c);
     }
     const sourceInfo = await this.sourceIntrospector?.table(this.from.schema, name);
+    const renames = this.link.columns[name];
     return {
       source: sourceTable,
       target,
       ...(sourceInfo ? { sourceInfo } : {}),
-      column: (sourceName) => exact.get(sourceName) ?? folded.get(sourceName.toLowerCase()) ?? undefined,
+      column: (sourceName) => {
+        // A rename from the link's mapping file names the target column exactly (from the catalog).
+        const renamed = renames?.[sourceName];
+        if (renamed !== undefined)
+          return exact.get(renamed) ?? folded.get(renamed.toLowerCase()) ?? undefined;
+        return exact.get(sourceName) ?? folded.get(sourceName.toLowerCase()) ?? undefined;
+      },
     };
   }
 }

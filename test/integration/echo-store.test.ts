@@ -1,6 +1,7 @@
 // The echo store (design §3.2) against the real Redis of the local stack (127.0.0.1:6379, or
 // DBTWIN_REDIS_URL). Two stores on two connections stand for two processes: a writer and a reader.
 // Every test uses its own namespace and deletes its keys at the end; nothing here flushes Redis.
+import { LOOP_GUARD_REDIS_OPTIONS } from '../../src/echo/loop-guard.js';
 import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -16,14 +17,7 @@ const redisUrl = endpointsFromEnv().redisUrl;
 const logger = pino({ level: 'silent' });
 
 /** The options `LoopGuard.open` gives its connection. */
-const guardOptions: RedisOptions = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 0,
-  commandTimeout: 2000,
-  connectTimeout: 2000,
-  disconnectTimeout: 200,
-  retryStrategy: (times) => Math.min(times * 200, 2000),
-};
+const guardOptions: RedisOptions = LOOP_GUARD_REDIS_OPTIONS;
 
 let counter = 0;
 const opened: { stores: EchoStore[]; clients: Redis[]; namespaces: string[] } = {

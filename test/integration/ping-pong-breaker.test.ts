@@ -1,5 +1,6 @@
 // The ping-pong breaker (design §3.5) against the real Redis of the local stack (127.0.0.1:6379, or
 // DBTWIN_REDIS_URL). Every test uses its own namespace and deletes its keys at the end.
+import { LOOP_GUARD_REDIS_OPTIONS } from '../../src/echo/loop-guard.js';
 import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -19,14 +20,7 @@ const redisUrl = endpointsFromEnv().redisUrl;
 const logger = pino({ level: 'silent' });
 
 /** The options `LoopGuard.open` gives its connection. */
-const guardOptions: RedisOptions = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 0,
-  commandTimeout: 2000,
-  connectTimeout: 2000,
-  disconnectTimeout: 200,
-  retryStrategy: (times) => Math.min(times * 200, 2000),
-};
+const guardOptions: RedisOptions = LOOP_GUARD_REDIS_OPTIONS;
 
 const AB = 'a->b';
 const BA = 'b->a';

@@ -1,6 +1,7 @@
 // The row-version store (design §4, `lww` by commit time) against the real Redis of the local stack
 // (127.0.0.1:6379, or DBTWIN_REDIS_URL). Every test uses its own namespace and deletes its keys at the
 // end; nothing here flushes Redis.
+import { LOOP_GUARD_REDIS_OPTIONS } from '../../src/echo/loop-guard.js';
 import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -14,13 +15,8 @@ import { RowVersionStore, type RowVersionEntry } from '../../src/rules/row-versi
 const redisUrl = endpointsFromEnv().redisUrl;
 const logger = pino({ level: 'silent' });
 
-const clientOptions: RedisOptions = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 0,
-  commandTimeout: 2000,
-  connectTimeout: 2000,
-  disconnectTimeout: 200,
-};
+/** The options `LoopGuard.open` gives the connection the store runs on. */
+const clientOptions: RedisOptions = LOOP_GUARD_REDIS_OPTIONS;
 
 let counter = 0;
 const opened: { clients: Redis[]; namespaces: string[] } = { clients: [], namespaces: [] };

@@ -63,6 +63,85 @@ links:
   return file;
 }
 
+/** One side of a configuration written by {@link writeSidesConfig}. */
+export interface ConfigSideSpec {
+  readonly name: string;
+  readonly engine: 'mysql' | 'postgres';
+  readonly connection: {
+    readonly host: string;
+    readonly port: number;
+    readonly user: string;
+    readonly password: string;
+    readonly database: string;
+  };
+  readonly topicPrefix: string;
+  readonly schema: string;
+  readonly tables: readonly string[];
+}
+
+/**
+ * A side on the local stack's MariaDB or PostgreSQL carrying `tables`, under another name, schema or
+ * database when `overrides` say so (a MariaDB database the connector does not capture, for instance).
+ */
+export function localSide(
+  base: 'mariadb' | 'postgres',
+  tables: readonly string[],
+  overrides: { name?: string; schema?: string; database?: string; topicPrefix?: string } = {},
+): ConfigSideSpec {
+  const local = LOCAL_SIDES[base];
+  return {
+    name: overrides.name ?? base,
+    engine: local.engine,
+    connection: { ...local.connection, database: overrides.database ?? local.connection.database },
+    topicPrefix: overrides.topicPrefix ?? local.topicPrefix,
+    schema: overrides.schema ?? local.schema,
+    tables,
+  };
+}
+
+/**
+ * Writes a dbtwin configuration with any sides and links, for tests that need more than the local
+ * pair of {@link writeLocalConfig} (three sides, one link, a database of their own). The file is
+ * JSON, which YAML reads as it is, so no value needs quoting; it goes into `dir` (a new temporary
+ * directory when absent) as `file` (default `dbtwin.yaml`). Returns its path.
+ */
+export async function writeSidesConfig(options: {
+  readonly sides: readonly ConfigSideSpec[];
+  readonly links: readonly { readonly from: string; readonly to: string }[];
+  readonly groupPrefix?: string;
+  readonly dir?: string;
+  readonly file?: string;
+  readonly echoTtlSeconds?: number;
+  readonly batchMaxRows?: number;
+}): Promise<string> {
+  const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'dbtwin-e2e-')));
+  const file = path.join(dir, options.file ?? 'dbtwin.yaml');
+  const doc = {
+    kafka: { brokers: ['127.0.0.1:9092'], groupPrefix: options.groupPrefix ?? `e2e-${Date.now()}` },
+    ...(options.echoTtlSeconds === undefined ? {} : { echo: { ttlSeconds: options.echoTtlSeconds } }),
+    sides: Object.fromEntries(
+      options.sides.map((s) => [
+        s.name,
+        {
+          engine: s.engine,
+          connection: { ...s.connection },
+          topicPrefix: s.topicPrefix,
+          schema: s.schema,
+          tables: [...s.tables],
+        },
+      ]),
+    ),
+    links: options.links.map((l) => ({
+      from: l.from,
+      to: l.to,
+      batchMaxRows: options.batchMaxRows ?? 2000,
+      retry: { initialMs: 200, maxMs: 2000 },
+    })),
+  };
+  await writeFile(file, `${JSON.stringify(doc, null, 2)}\n`);
+  return file;
+}
+
 /** One link in `/status`, as the tests read it. */
 export interface LinkStatusDoc {
   readonly link: string;

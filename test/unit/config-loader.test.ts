@@ -1,5 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
   ConfigInvalidError,
   formatConfigProblem,
@@ -87,6 +90,7 @@ describe('config loader', () => {
       truncate: 'skip',
       retry: { initialMs: 500, maxMs: 30000 },
       concurrency: 3,
+      columns: {},
     });
   });
 
@@ -368,5 +372,64 @@ admin: { host: 0.0.0.0, port: 0 }
         error.code === ErrorCode.ConfigInvalid &&
         error.message.startsWith('does-not-exist.yaml: cannot read'),
     );
+  });
+});
+
+describe('config loader: links[].mapping', () => {
+  const mapping = `from: { side: mariadb, engine: mysql, schema: dbtwin }
+to: { side: postgres, engine: postgres, schema: public }
+tables:
+  orders:
+    target: orders_v2
+    columns:
+      id: { target: id, type: integer, from: 'int(11)', why: an integer }
+      total: { target: amount, type: 'numeric(12,2)', from: 'decimal(12,2)', why: exact decimal }
+`;
+
+  async function configWith(links: string, files: Record<string, string>): Promise<string> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'dbtwin-config-'));
+    for (const [name, text] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+      await writeFile(path.join(dir, name), text);
+    }
+    const file = path.join(dir, 'dbtwin.yaml');
+    // The postgres side names its tables as they are there: orders is orders_v2 by the mapping.
+    const text = VALID.replace(/links:[\s\S]*$/, links).replace(
+      /(schema: public\n {4}tables: )\[demo_accounts, orders\]/,
+      '$1[demo_accounts, orders_v2]',
+    );
+    await writeFile(file, text);
+    return file;
+  }
+
+  it('a link routes tables and columns by the mapping file, the reverse link by its inverse', async () => {
+    const file = await configWith(
+      `links:
+  - { from: mariadb, to: postgres, mapping: schema/m.yaml }
+  - { from: postgres, to: mariadb, mapping: schema/m.yaml, tables: { orders_v2: orders, demo_accounts: demo_accounts } }
+`,
+      { 'schema/m.yaml': mapping },
+    );
+    const config = await loadConfig(file, { POSTGRES_PASSWORD: 'x' });
+    const [forward, back] = config.links;
+    assert.deepEqual(forward?.tables, { demo_accounts: 'demo_accounts', orders: 'orders_v2' });
+    assert.deepEqual(forward?.columns, { orders: { id: 'id', total: 'amount' } });
+    assert.equal(forward?.mapping, path.join(path.dirname(file), 'schema/m.yaml'));
+    assert.deepEqual(back?.tables, { orders_v2: 'orders', demo_accounts: 'demo_accounts' });
+    assert.deepEqual(back?.columns, { orders_v2: { id: 'id', amount: 'total' } });
+  });
+
+  it('a missing mapping file, or one for other sides, is a DBT1001 error with the way out', async () => {
+    const missing = await configWith('links:\n  - { from: mariadb, to: postgres, mapping: nope.yaml }\n', {});
+    await assert.rejects(loadConfig(missing, { POSTGRES_PASSWORD: 'x' }), (error: DbtwinError) => {
+      assert.equal(error.code, ErrorCode.ConfigInvalid);
+      assert.match(error.message, /link mariadb->postgres: no mapping file at .*nope\.yaml/);
+      assert.match(error.hint ?? '', /dbtwin schema translate --from mariadb --to postgres/);
+      return true;
+    });
+    const other = await configWith('links:\n  - { from: mariadb, to: postgres, mapping: m.yaml }\n', {
+      'm.yaml': mapping.replace('side: postgres', 'side: oracle'),
+    });
+    await assert.rejects(loadConfig(other, { POSTGRES_PASSWORD: 'x' }), /maps mariadb to oracle, neither/);
   });
 });

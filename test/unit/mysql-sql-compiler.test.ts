@@ -137,6 +137,22 @@ describe('MysqlSqlCompiler', () => {
     assert.deepEqual(compiler.upsert(people, ['id'], []), []);
   });
 
+  it('reads FLOAT columns as doubles, so a kept column is not written back with 6 digits', () => {
+    const weights = table(
+      'shop',
+      'parcels',
+      [
+        ['id', 'bigint'],
+        ['weight', 'float'],
+      ],
+      ['id'],
+    );
+    assert.deepEqual(single(new MysqlSqlCompiler('10.11.19-MariaDB').selectByKeys(weights, [[1]])[0]!), {
+      sql: 'SELECT `id`, (`weight` + 0e0) AS `weight` FROM `shop`.`parcels` WHERE `id` IN (?)',
+      params: [1],
+    });
+  });
+
   it('splits a batch so that no statement holds more than 65535 placeholders', () => {
     const rows = Array.from({ length: 30_000 }, (_, i) => [i, `n${i}`, null]);
     const statements = new MysqlSqlCompiler('8.4.3').upsert(people, ['id', 'name', 'note'], rows).map(single);

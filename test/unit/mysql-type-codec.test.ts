@@ -148,6 +148,9 @@ describe('MysqlTypeCodec.encode', () => {
   it('refuses NaN and out-of-range floats, and NULL into NOT NULL columns (unless AUTO_INCREMENT)', () => {
     rejects(Number.POSITIVE_INFINITY, column('d', 'double'));
     rejects(1e39, column('f', 'float'));
+    rejects(3.41e38, column('f', 'float'));
+    // FLT_MAX as Debezium writes it (3.4028235E38, above the exact value) rounds to FLT_MAX: it fits.
+    assert.equal(codec.encode(3.4028235e38, column('f', 'float')), 3.4028234663852886e38);
     assert.equal(codec.encode(dec(1n, 1), column('d', 'double')), 0.1);
     rejects(null, column('n', 'int', { nullable: false }), /NOT NULL/);
     assert.equal(codec.encode(null, column('n', 'int', { nullable: false, autoIncrement: true })), null);

@@ -1,5 +1,5 @@
 import { BaseSqlCompiler } from '../base-sql-compiler.js';
-import type { TableInfo } from '../dialect.js';
+import type { ColumnInfo, TableInfo } from '../dialect.js';
 
 /**
  * MySQL/MariaDB DML. The upsert is `INSERT … ON DUPLICATE KEY UPDATE`: with the row alias
@@ -25,6 +25,16 @@ export class MysqlSqlCompiler extends BaseSqlCompiler {
   /** Backticks, an embedded backtick doubled. */
   quoteIdentifier(name: string): string {
     return `\`${name.replaceAll('`', '``')}\``;
+  }
+
+  /**
+   * FLOAT as a double: the text protocol prints FLOAT with 6 significant digits (30258.125 comes as
+   * 30258.1), and an update that keeps a column of the current row would write that back. `+ 0e0`
+   * (double arithmetic) gives the float's exact value on MySQL 5.7+ and MariaDB alike.
+   */
+  protected override selectColumn(column: ColumnInfo): string {
+    const name = this.quoteIdentifier(column.name);
+    return column.dataType === 'float' ? `(${name} + 0e0) AS ${name}` : name;
   }
 
   protected placeholder(): string {
