@@ -77,7 +77,8 @@ export type MergeFunctionRunner = (
  * - Column level (`detect: changed-columns`, the default): only touched columns whose current value
  *   differs from the before-image conflict; the other touched columns apply, untouched ones keep the
  *   target's value, so changes to different columns merge cleanly.
- * - Row level (`all-columns`, and the conflicts where one side has no row: `update-missing`,
+ * - Row level (`all-columns`; always for `lww` by commit time, whose commit times belong to row
+ *   versions, not to columns; and the conflicts where one side has no row: `update-missing`,
  *   `delete-differs`): one side wins the whole row.
  * - `lww` by column: the larger value of that column wins; a delete wins over an update (it carries
  *   no value to compare); ties go to the side first in `order`.
@@ -99,6 +100,8 @@ export async function resolveConflict(
     // Insert of a key the target already has: every differing column conflicts.
     const differing = [...incoming.keys()].filter((k) => !same(c, incoming.get(k), current.get(k)));
     if (differing.length === 0) return { action: 'none' };
+    if (wholeRows(rules))
+      return rowLevel(c, rules, 'insert-exists', { action: 'write', row: [...incoming.values()] });
     return columnLevel(c, rules, 'insert-exists', differing, new Set(incoming.keys()), runFunction);
   }
   const base = c.base;
@@ -112,7 +115,7 @@ export async function resolveConflict(
     )
   )
     return { action: 'none' };
-  const compared = rules.detect === 'all-columns' ? [...base.keys()] : [...c.touched];
+  const compared = wholeRows(rules) ? [...base.keys()] : [...c.touched];
   // A column conflicts when the target changed it since the before-image, to another value than the incoming one.
   const differing = compared.filter(
     (k) =>
@@ -120,7 +123,7 @@ export async function resolveConflict(
   );
   if (differing.length === 0)
     return { action: 'write', row: merged(current, incoming, c.touched, new Map()) };
-  if (rules.detect === 'all-columns')
+  if (wholeRows(rules))
     return rowLevel(c, rules, 'update-differs', { action: 'write', row: [...incoming.values()] });
   return columnLevel(c, rules, 'update-differs', differing, c.touched, runFunction);
 }
@@ -330,6 +333,17 @@ function merged(
     else out.push(now);
   }
   return out;
+}
+
+/**
+ * Whether conflicts are detected and decided on whole rows: with `detect: all-columns`, and always
+ * for `lww` by commit time. A commit time dates a row version; deciding column by column against it
+ * breaks symmetry: a column the other side happened to set to the same value hides a conflict on one
+ * link only, and the two links end with different rows.
+ */
+function wholeRows(rules: TableRules): boolean {
+  const p = rules.policy;
+  return rules.detect === 'all-columns' || (p.kind === 'lww' && !('column' in p.by));
 }
 
 function deltaColumns(rules: TableRules): Set<string> {

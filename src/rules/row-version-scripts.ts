@@ -11,9 +11,11 @@ export const SET_ROW_VERSIONS = `
   Input:
     KEYS[1..n]   row version keys
     ARGV[1]      time to live of a key, ms
-    ARGV[2]      'seen': a change read from a side's log. The version held stays when it names the
-                 same state (the change is the echo of a link's write: the state keeps the commit
-                 time of the change that won) or is newer (the reverse link already moved the row on)
+    ARGV[2]      'seen': a change read from a side's log, in log order: it is the row's state now,
+                 whatever its commit time (MySQL/MariaDB times are whole seconds: a change made
+                 after a link's write can carry an earlier time). The version held stays only when
+                 it names the same state: the change is the echo of a link's write, and the state
+                 keeps the commit time of the change that won
                  'written': a row a link just wrote; always replaces the version held
     ARGV[3..]    for row i: ARGV[2 + 2i - 1] commit ms, ARGV[2 + 2i] state
   Output: the number of versions set
@@ -27,8 +29,7 @@ for i = 1, #KEYS do
     local held = redis.call('GET', KEYS[i])
     if held then
       local bar = string.find(held, '|', 1, true)
-      local heldMs = tonumber(string.sub(held, 1, bar - 1))
-      keep = string.sub(held, bar + 1) == state or (heldMs ~= nil and heldMs > tonumber(ms))
+      keep = bar ~= nil and string.sub(held, bar + 1) == state
     end
   end
   if not keep then

@@ -43,7 +43,11 @@ export class RowVersionStore {
     redis.defineCommand('dbtwinSetRowVersions', { lua: SET_ROW_VERSIONS });
   }
 
-  /** Notes changes read from a side's log; a version already newer stays. Never throws. */
+  /**
+   * Notes changes read from a side's log, in log order: each is the row's state from then on. A
+   * version naming the same state stays (the echo of a link's write keeps the winning change's
+   * commit time). Never throws.
+   */
   seen(entries: readonly RowVersionEntry[]): Promise<void> {
     return this.set('seen', entries);
   }

@@ -303,39 +303,37 @@ const LWW_COMMIT: TableRules = rules({ kind: 'lww', by: { commitTime: true }, ma
 const ordered = (r: TableRules, order: readonly string[]): TableRules => ({ ...r, order });
 
 describe('lww by commit time', () => {
-  it('the newer change wins the conflicting column on both links, even against the side order', async () => {
-    // a is first in the order; b's change is newer (well beyond the skew) and wins.
+  it('decides whole rows: the newer change wins the row on both links, even against the side order', async () => {
+    // a is first in the order; b's change is newer (well beyond the skew) and wins, all of it: a
+    // commit time dates a row version, so even a's column b (which b did not touch) gives way.
     const onA = { row: { ...BASE, a: 2, b: 'from a' }, at: 10_000 };
     const onB = { row: { ...BASE, a: 3, tags: 'blue' }, at: 20_000 };
     const { atA, atB, ra, rb } = await concurrentlyAt(LWW_COMMIT, BASE, onA, onB);
-    assert.deepEqual(atA, { ...BASE, a: 3, b: 'from a', tags: 'blue' });
+    assert.deepEqual(atA, onB.row);
     assert.deepEqual(atB, atA);
-    assert.equal(rb.action, 'write', 'the older change loses its column but its other columns apply');
+    assert.equal(rb.action, 'none', 'the older change loses');
     assert.equal(rb.conflict?.type, 'update-differs');
-    assert.equal(rb.conflict?.outcome, 'target', 'older incoming loses');
-    assert.deepEqual(rb.conflict?.columns, ['a']);
-    assert.equal(rb.conflict?.rule, 'rules/t.yaml: a: lww by commit time');
+    assert.equal(rb.conflict?.outcome, 'target');
+    assert.deepEqual(rb.conflict?.columns, []);
+    assert.equal(rb.conflict?.rule, 'rules/t.yaml: lww by commit time');
     assert.equal(ra.conflict?.outcome, 'incoming', 'newer incoming wins');
-    assert.equal(ra.conflict?.rule, 'rules/t.yaml: a: lww by commit time');
 
     // The other way round: a newer, a wins.
     const flipped = await concurrentlyAt(LWW_COMMIT, BASE, { ...onA, at: 20_000 }, { ...onB, at: 10_000 });
-    assert.deepEqual(flipped.atA, { ...BASE, a: 2, b: 'from a', tags: 'blue' });
+    assert.deepEqual(flipped.atA, onA.row);
     assert.deepEqual(flipped.atB, flipped.atA);
     assert.equal(flipped.rb.conflict?.outcome, 'incoming');
     assert.equal(flipped.ra.conflict?.outcome, 'target');
   });
 
-  it('every conflicting column goes to the newer change', async () => {
-    const { atA, atB, rb } = await concurrentlyAt(
-      LWW_COMMIT,
-      BASE,
-      { row: { ...BASE, a: 2, b: 'from a' }, at: 5_000 },
-      { row: { ...BASE, a: 3, b: 'from b' }, at: 9_000 },
-    );
-    assert.deepEqual(atA, { ...BASE, a: 3, b: 'from b' });
+  it('a column the other side happened to set to the same value hides no conflict', async () => {
+    // b sets a to the value a's change started from: column by column, a's link would see no
+    // conflict on a and apply it, while b's link decides by time; whole rows keep both links alike.
+    const onA = { row: { ...BASE, a: 5, b: 'from a' }, at: 20_000 };
+    const onB = { row: { ...BASE, a: 1, b: 'from b' }, at: 10_000 };
+    const { atA, atB } = await concurrentlyAt(LWW_COMMIT, BASE, onA, onB);
+    assert.deepEqual(atA, onA.row);
     assert.deepEqual(atB, atA);
-    assert.deepEqual([...(rb.conflict?.columns ?? [])].sort(), ['a', 'b']);
   });
 
   it('detect all-columns: the newer change wins the whole row on both links', async () => {
@@ -380,7 +378,7 @@ describe('lww by commit time', () => {
     const newer = await concurrentlyAt(LWW_COMMIT, BASE, onA, { row: { ...BASE, a: 3 }, at: 10_501 });
     assert.equal(newer.atA!['a'], 3);
     assert.deepEqual(newer.atA, newer.atB);
-    assert.equal(newer.rb.conflict?.rule, 'rules/t.yaml: a: lww by commit time');
+    assert.equal(newer.rb.conflict?.rule, 'rules/t.yaml: lww by commit time');
     // maxClockSkewMs 0: equal commit times only are a tie.
     const exact = rules({ kind: 'lww', by: { commitTime: true }, maxClockSkewMs: 0 });
     const equal = await concurrentlyAt(ordered(exact, ['b', 'a']), BASE, onA, {
@@ -423,10 +421,7 @@ describe('lww by commit time', () => {
     );
     assert.equal(upd.resolution.action, 'wait');
     assert.equal(upd.resolution.conflict, undefined);
-    assert.match(
-      upd.resolution.action === 'wait' ? upd.resolution.reason : '',
-      /update-differs on a: .*unknown/,
-    );
+    assert.match(upd.resolution.action === 'wait' ? upd.resolution.reason : '', /update-differs: .*unknown/);
 
     const all = await landAt(
       { ...LWW_COMMIT, detect: 'all-columns' },
@@ -484,18 +479,18 @@ describe('lww by commit time', () => {
 
   it('target commit time unknown, awaitCommitTime: changes without a conflict still apply', async () => {
     const wait = { known: false, awaitCommitTime: true };
-    // Different columns merge.
+    // A row unchanged since the incoming change's before-image.
     const clean = await landAt(
       LWW_COMMIT,
       BASE,
       { row: { ...BASE, a: 2 }, at: 10_000 },
-      { row: { ...BASE, b: 'y' }, at: 0 },
+      { row: BASE, at: 0 },
       'a',
       'b',
       wait,
     );
     assert.equal(clean.resolution.action, 'write');
-    assert.deepEqual(clean.row, { ...BASE, a: 2, b: 'y' });
+    assert.deepEqual(clean.row, { ...BASE, a: 2 });
     // A plain delete of an unchanged row.
     const del = await landAt(
       LWW_COMMIT,
@@ -529,7 +524,7 @@ describe('lww by commit time', () => {
       { awaitCommitTime: true },
     );
     assert.equal(ra.action, 'write');
-    assert.equal(rb.action, 'write');
+    assert.equal(rb.action, 'none');
     assert.equal(atA!['a'], 3);
     assert.deepEqual(atA, atB);
   });
