@@ -28,6 +28,8 @@ export interface BenchOptions {
   readonly cpuProfile: boolean;
   /** Leave the bench topics in Kafka at the end (they are deleted otherwise). */
   readonly keepTopics: boolean;
+  /** BENCH_HEAL: run dbtwin with the convergence check on (`rules.heal`), to see what it costs. Default off. */
+  readonly heal: boolean;
 }
 
 function intEnv(name: string, fallback: number, min = 0): number {
@@ -65,6 +67,7 @@ export function readOptions(): BenchOptions {
     drainTimeoutS: intEnv('BENCH_DRAIN_TIMEOUT_S', 900, 10),
     cpuProfile: flagEnv('BENCH_CPU_PROF', false),
     keepTopics: flagEnv('BENCH_KEEP_TOPICS', false),
+    heal: flagEnv('BENCH_HEAL', false),
   };
 }
 

@@ -40,7 +40,7 @@ function sideName(engine: TargetEngine): string {
 }
 
 /** A dbtwin configuration: side `mariadb` (the simulated capture) → the target side of `engine`. */
-function dbtwinConfig(groupPrefix: string, rowsTable: string, latencyTable: string): string {
+function dbtwinConfig(groupPrefix: string, rowsTable: string, latencyTable: string, heal: boolean): string {
   const pgc = STACK.postgres;
   const mc = STACK.mariadb;
   const conn = (c: { host: string; port: number; user: string; password: string; database: string }) =>
@@ -53,6 +53,7 @@ kafka:
   groupPrefix: ${groupPrefix}
 redis:
   url: ${STACK.redisUrl}
+rules: { heal: { enabled: ${heal} } }
 sides:
   mariadb:
     engine: mysql
@@ -105,7 +106,7 @@ export async function runDbtwin(options: {
   const { engine, db, rows, latency, bench, log } = options;
   const groupPrefix = `${TOPIC_PREFIX}-${path.basename(options.workDir)}-${engine}`;
   const config = path.join(options.workDir, `dbtwin-${engine}.yaml`);
-  await writeFile(config, dbtwinConfig(groupPrefix, rows.table, latency.table));
+  await writeFile(config, dbtwinConfig(groupPrefix, rows.table, latency.table, bench.heal));
   const logFile = path.join(options.workDir, `dbtwin-${engine}.log`);
   const profileDir = path.join(options.workDir, `cpuprof-${engine}`);
   if (bench.cpuProfile) await mkdir(profileDir, { recursive: true });

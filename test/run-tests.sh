@@ -17,4 +17,11 @@ if [ "${#files[@]}" -eq 0 ]; then echo "no test files under ${dirs[*]}" >&2; exi
 # The CLI tests run the built CLI, as users do.
 [ "$tier" = unit ] || npm run -s build
 # One file at a time: the e2e files share the local stack's connectors and topics.
-exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+# The output is also kept in DBTWIN_TEST_LOG (when set), so .ci/run can repeat the failures last.
+if [ -n "${DBTWIN_TEST_LOG:-}" ]; then
+  mkdir -p "$(dirname "$DBTWIN_TEST_LOG")"
+  set -o pipefail
+  node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}" 2>&1 | tee -a "$DBTWIN_TEST_LOG"
+else
+  exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+fi

@@ -14,6 +14,9 @@ const linkSchema = z.looseObject({
   counters: z.record(z.string(), z.number()),
   waitingFor: z.string().optional(),
   missingTopics: z.array(z.string()).optional(),
+  // Partitions held by topic and the operator's pause (dbtwin pause), from releases that report them.
+  partitions: z.record(z.string(), z.array(z.number())).optional(),
+  pause: z.looseObject({ by: z.string(), at: z.string(), reason: z.string().optional() }).optional(),
   echo: z
     .looseObject({
       state: z.string(),
@@ -24,6 +27,8 @@ const linkSchema = z.looseObject({
 });
 const statusSchema = z.looseObject({
   config: z.string().optional(),
+  // `host:pid:adminPort`, the id in the cluster registry.
+  instance: z.string().optional(),
   command: z.string().optional(),
   pid: z.number().optional(),
   // Commands that run no link (`decode`) report none.
@@ -41,6 +46,8 @@ export interface AdminReport {
   readonly config?: string;
   readonly command?: string;
   readonly pid?: number;
+  /** Its id in the cluster registry (`host:pid:adminPort`), from releases that report it. */
+  readonly instance?: string;
   readonly links: readonly ReportedLink[];
 }
 
@@ -91,6 +98,7 @@ export async function fetchAdminStatus(
     config: parsed.data.config,
     command: parsed.data.command,
     pid: parsed.data.pid,
+    ...(parsed.data.instance === undefined ? {} : { instance: parsed.data.instance }),
     links: parsed.data.links ?? [],
   };
 }

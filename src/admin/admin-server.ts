@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DbtwinError } from '../core/dbtwin-error.js';
 import { ErrorCode } from '../core/error-codes.js';
+import type { HealCounts } from '../rules/row-healer.js';
 import { LinkMetrics, type LinkSnapshot } from './link-metrics.js';
 
 /** What a long-running dbtwin process reports on its admin port. */
@@ -15,10 +16,28 @@ export interface AdminState {
    * process metrics only (commands that run no link).
    */
   links?(): readonly LinkSnapshot[];
+  /** The convergence check's counts, for `/metrics`; absent when the process runs none. */
+  convergence?(): HealCounts | undefined;
+  /**
+   * Further GET endpoints by exact path (for example `/route`, `/dashboard`), added by the command
+   * that runs the server. They cannot replace the four built-in endpoints.
+   */
+  endpoints?: ReadonlyMap<string, AdminEndpoint>;
 }
 
+/** What an extra admin endpoint answers: a JSON body unless `contentType` says otherwise. */
+export interface AdminReply {
+  readonly code: number;
+  readonly body: unknown;
+  /** Default `application/json` (the body is serialised); any other type sends `body` as a string. */
+  readonly contentType?: string;
+}
+
+/** An extra GET endpoint; `query` holds the URL's search parameters. A throw answers 500. */
+export type AdminEndpoint = (query: URLSearchParams) => AdminReply | Promise<AdminReply>;
+
 /** The endpoints, in the order a 404 lists them. */
-const ENDPOINTS = ['/healthz', '/readyz', '/status', '/metrics'] as const;
+const BUILT_IN = ['/healthz', '/readyz', '/status', '/metrics'] as const;
 
 /**
  * The admin HTTP endpoint every long-running dbtwin process serves (design §7): `/healthz` (the
@@ -35,13 +54,17 @@ export class AdminServer {
     private readonly port: number,
     private readonly host = '127.0.0.1',
   ) {
-    this.metrics = new LinkMetrics(() => this.state.links?.() ?? []);
+    this.metrics = new LinkMetrics(
+      () => this.state.links?.() ?? [],
+      this.state.convergence ? () => this.state.convergence?.() : undefined,
+    );
   }
 
   /** Starts listening; resolves with the bound port. */
   async start(): Promise<number> {
     const server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
+      const url = new URL(req.url ?? '/', 'http://admin.invalid');
+      const path = url.pathname;
       const send = (code: number, body: unknown): void => {
         res.writeHead(code, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
@@ -61,7 +84,25 @@ export class AdminServer {
         );
         return;
       }
-      return send(404, { error: `no such endpoint ${path}`, endpoints: ENDPOINTS });
+      const extra = this.state.endpoints?.get(path);
+      if (extra) {
+        Promise.resolve()
+          .then(() => extra(url.searchParams))
+          .then(
+            (reply) => {
+              if (reply.contentType === undefined || reply.contentType === 'application/json')
+                return send(reply.code, reply.body);
+              res.writeHead(reply.code, { 'content-type': reply.contentType });
+              res.end(String(reply.body));
+            },
+            (error: unknown) => send(500, { error: `${path} failed: ${(error as Error).message}` }),
+          );
+        return;
+      }
+      return send(404, {
+        error: `no such endpoint ${path}`,
+        endpoints: [...BUILT_IN, ...(this.state.endpoints?.keys() ?? [])],
+      });
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { LinkCounters } from '../pipeline/link-pipeline.js';
 import type { ConflictCount, LinkStatus } from '../pipeline/link-runner.js';
+import type { HealCounts } from '../rules/row-healer.js';
 
 /**
  * What `/metrics` reads of one link: a `LinkStatus` is one. `echo` absent (a link run without echo
@@ -69,6 +70,10 @@ const COUNTER_SOURCES: Record<keyof LinkCounters, CounterSource> = {
     metric: 'dbtwin_shadow_differences_total',
     help: 'Conflicts the shadow rules (dbtwin run --shadow) would have decided differently; never applied.',
   },
+  appliedBefore: {
+    metric: 'dbtwin_changes_reread_applied_total',
+    help: 'Changes read again (offsets not committed) whose target transaction had committed: skipped, applied once.',
+  },
 };
 
 /** Every state a link can be in; a `Record` so a new state fails the typecheck until listed. */
@@ -76,6 +81,7 @@ const LINK_STATES: Record<LinkStatus['state'], true> = {
   starting: true,
   running: true,
   retrying: true,
+  paused: true,
   stopped: true,
 };
 
@@ -104,7 +110,14 @@ export class LinkMetrics {
   private readonly seen = new Map<string, { value: number; total: number }>();
   private frames: readonly LinkFrame[] = [];
 
-  constructor(private readonly links: () => readonly LinkSnapshot[]) {
+  /**
+   * @param convergence the convergence check's counts of this process, read at each scrape; absent:
+   *   the process runs no check (no `dbtwin_convergence_rows_total`).
+   */
+  constructor(
+    private readonly links: () => readonly LinkSnapshot[],
+    convergence?: () => HealCounts | undefined,
+  ) {
     collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
     // prom-client calls `collect` with the metric as `this`; the frames are read through this closure.
@@ -158,6 +171,20 @@ export class LinkMetrics {
         }
       },
     });
+    if (convergence)
+      new Counter({
+        name: 'dbtwin_convergence_rows_total',
+        help: 'Rows the convergence check (rules.heal) handled, by outcome: checked, agreed, rechecked (a difference still moving, or links not caught up), healed (the winning row written over the other side), left_alone (ignore/manual tables), failed.',
+        labelNames: ['outcome'],
+        registers,
+        collect(this: Counter) {
+          this.reset();
+          const counts = convergence();
+          if (!counts) return;
+          for (const [key, value] of Object.entries(counts) as [keyof HealCounts, number][])
+            this.inc({ outcome: key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) }, value);
+        },
+      });
     new Gauge({
       name: 'dbtwin_echo_degraded',
       help: 'Echo suppression in Redis is degraded (Redis unreachable, or it lost its state): 1, otherwise 0. Replication goes on.',

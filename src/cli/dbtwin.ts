@@ -5,13 +5,16 @@ import { registerBreakerCommand } from './commands/breaker-command.js';
 import { registerConflictsCommand } from './commands/conflicts-command.js';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerConnectorsCommand } from './commands/connectors-command.js';
+import { registerCutoverCommand } from './commands/cutover-command.js';
 import { registerDecodeCommand } from './commands/decode-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerDlqCommand } from './commands/dlq-command.js';
+import { registerPauseCommand } from './commands/pause-command.js';
 import { registerRulesCommand } from './commands/rules-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerSchemaCommand } from './commands/schema-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
+import { registerVerifyCommand } from './commands/verify-command.js';
 
 /**
  * The `dbtwin` command line. Errors dbtwin raises on purpose print as `[DBTxxxx] message — hint` and
@@ -28,13 +31,16 @@ registerBreakerCommand(program);
 registerConfigCommand(program);
 registerConflictsCommand(program);
 registerConnectorsCommand(program);
+registerCutoverCommand(program);
 registerDecodeCommand(program);
 registerDemoCommand(program);
 registerDlqCommand(program);
+registerPauseCommand(program);
 registerRulesCommand(program);
 registerRunCommand(program);
 registerSchemaCommand(program);
 registerStatusCommand(program);
+registerVerifyCommand(program);
 
 try {
   await program.parseAsync(process.argv);

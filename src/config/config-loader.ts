@@ -324,7 +324,14 @@ function configSchema(env: NodeJS.ProcessEnv) {
       .nullish(),
     redis: z.strictObject({ url: redisUrl.nullish() }).nullish(),
     echo: z.strictObject({ ttlSeconds: integer(1, 7 * 86_400).nullish() }).nullish(),
-    rules: z.strictObject({ dir: text({ nonEmpty: true }).nullish() }).nullish(),
+    rules: z
+      .strictObject({
+        dir: text({ nonEmpty: true }).nullish(),
+        heal: z
+          .strictObject({ enabled: z.boolean().nullish(), quietMs: integer(100, 600_000).nullish() })
+          .nullish(),
+      })
+      .nullish(),
     breaker: z
       .strictObject({
         maxFlips: integer(0, 1_000_000).nullish(),
@@ -333,6 +340,15 @@ function configSchema(env: NodeJS.ProcessEnv) {
       .nullish(),
     admin: z
       .strictObject({ host: text({ nonEmpty: true }).nullish(), port: integer(0, 65_535).nullish() })
+      .nullish(),
+    cutover: z
+      .strictObject({
+        initialSide: name.nullish(),
+        maxLag: integer(0, 1_000_000_000).nullish(),
+        maxConflictsPerMinute: integer(0, 1_000_000_000).nullish(),
+        conflictWindowSeconds: integer(10, 86_400).nullish(),
+        verifyTables: z.array(name).min(1).nullish(),
+      })
       .nullish(),
     sides: z
       .record(z.string(), side)
@@ -387,7 +403,13 @@ function complete(parsed: ParsedConfig, file: string, env: NodeJS.ProcessEnv): D
     },
     redis: { url: parsed.redis?.url ?? endpoints.redisUrl },
     echo: { ttlSeconds: parsed.echo?.ttlSeconds ?? 3600 },
-    rules: { dir: path.resolve(path.dirname(path.resolve(file)), parsed.rules?.dir ?? 'rules') },
+    rules: {
+      dir: path.resolve(path.dirname(path.resolve(file)), parsed.rules?.dir ?? 'rules'),
+      heal: {
+        enabled: parsed.rules?.heal?.enabled ?? true,
+        quietMs: parsed.rules?.heal?.quietMs ?? 3000,
+      },
+    },
     breaker: {
       maxFlips: parsed.breaker?.maxFlips ?? 20,
       windowSeconds: parsed.breaker?.windowSeconds ?? 60,
@@ -395,6 +417,14 @@ function complete(parsed: ParsedConfig, file: string, env: NodeJS.ProcessEnv): D
     admin: {
       host: parsed.admin?.host ?? endpoints.adminHost,
       port: parsed.admin?.port ?? endpoints.adminPort,
+    },
+    cutover: {
+      // crossCheck has made sure a named initial side exists.
+      initialSide: parsed.cutover?.initialSide ?? links[0]?.from ?? Object.keys(sides)[0]!,
+      maxLag: parsed.cutover?.maxLag ?? 1000,
+      maxConflictsPerMinute: parsed.cutover?.maxConflictsPerMinute ?? 10,
+      conflictWindowSeconds: parsed.cutover?.conflictWindowSeconds ?? 300,
+      ...(parsed.cutover?.verifyTables == null ? {} : { verifyTables: [...parsed.cutover.verifyTables] }),
     },
     sides,
     links,
@@ -455,6 +485,14 @@ function crossCheck(data: unknown, report: Report): void {
     });
     tablesOf.set(sideName, [...seen]);
   }
+
+  const cutover = isRecord(root['cutover']) ? root['cutover'] : {};
+  const initialSide = cutover['initialSide'];
+  if (typeof initialSide === 'string' && sides && !Object.hasOwn(sides, initialSide))
+    report(
+      ['cutover', 'initialSide'],
+      `"${initialSide}" is not a side${suggest(initialSide, sideNames)} (sides: ${list(sideNames)})`,
+    );
 
   const links = Array.isArray(root['links']) ? (root['links'] as unknown[]) : [];
   const seenLinks = new Map<string, number>();

@@ -38,10 +38,43 @@ export interface DbtwinConfig {
      * `rules`. When it does not exist, every conflict is resolved by `priority` in side order.
      */
     readonly dir: string;
+    /**
+     * The convergence check (`RowHealer`): rows a link met in a conflict, or found already holding a
+     * change, are compared on both sides once quiet; a difference seen twice in a row, `quietMs`
+     * apart, and once both sides' rows are the states the links last met, is settled by the table's
+     * rules. Default on, `quietMs` 3000 (the links then note each row's state in Redis).
+     */
+    readonly heal: { readonly enabled: boolean; readonly quietMs: number };
   };
+  /** Cutover per application instance (design §7, `dbtwin cutover`). */
+  readonly cutover: CutoverConfig;
   /** By side name. */
   readonly sides: Readonly<Record<string, SideConfig>>;
   readonly links: readonly LinkConfig[];
+}
+
+/**
+ * The cutover's defaults: where a new application instance starts and the gates a move must pass
+ * (`dbtwin cutover move` overrides each threshold on its command line).
+ */
+export interface CutoverConfig {
+  /**
+   * The side an application instance writes to when its sidecar registers it for the first time;
+   * default the `from` side of the first link (the database being migrated from), or the first side
+   * when there are no links. After `finalize`, new instances register at the final side instead.
+   */
+  readonly initialSide: string;
+  /** Most unconsumed messages a link's consumer group may have, in each direction, for a move; default 1000. */
+  readonly maxLag: number;
+  /** Most conflict-ledger entries per minute, over the window, for a move; default 10. */
+  readonly maxConflictsPerMinute: number;
+  /** The window the conflict rate is measured over, seconds; default 300. */
+  readonly conflictWindowSeconds: number;
+  /**
+   * Tables the verification gate compares (by their name on either side of the link); default every
+   * table of the link. Finalize's last verification always compares every table.
+   */
+  readonly verifyTables?: readonly string[];
 }
 
 /** One database with a name. */

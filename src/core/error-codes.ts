@@ -5,6 +5,7 @@
  * - DBT2xxx source/decoding (a message could not be understood),
  * - DBT3xxx target/apply,
  * - DBT4xxx services and infrastructure,
+ * - DBT5xxx cutover (a move or finalize refused: what would have to hold first),
  * - DBT9xxx bugs (dbtwin itself is wrong; report them).
  */
 export enum ErrorCode {
@@ -66,6 +67,39 @@ export enum ErrorCode {
   /** Kafka Connect reports a connector or task FAILED. Its trace names the cause. */
   ConnectorFailed = 'DBT4002',
 
+  /**
+   * A cutover move, rollback or finalize was refused because one of its gates did not hold: lag of a
+   * link over its threshold, the conflict rate over its threshold, a verification that found divergent
+   * rows, or a link no live instance runs. The refusal lists each gate with its measured value and
+   * threshold. Wait (lag drains, conflicts calm down), fix the divergence (`dbtwin verify --repair`), or
+   * pass `--force` (recorded in the history). `dbtwin cutover` exits 5.
+   */
+  CutoverGateFailed = 'DBT5001',
+  /**
+   * The instance is no longer on the side the move started from: another operator moved it meanwhile
+   * (moves are atomic in Redis, so only one of two racing moves wins). `dbtwin cutover status` shows
+   * where it is now. `dbtwin cutover` exits 5.
+   */
+  CutoverRaced = 'DBT5002',
+  /**
+   * `dbtwin cutover finalize` was refused because the registered application instances do not all
+   * write to one side (or none is registered). Move the rest first. `dbtwin cutover` exits 5.
+   */
+  CutoverNotUniform = 'DBT5003',
+  /**
+   * The deployment's cutover is finalized: every instance writes to one side and the link from the
+   * other side is stopped, so moves and rollbacks are refused. `dbtwin cutover` exits 5.
+   */
+  CutoverFinalized = 'DBT5004',
+  /** No application instance of that name is registered (its sidecar registers it: `dbtwin run --instance`). */
+  CutoverUnknownInstance = 'DBT5005',
+  /**
+   * Another move, rollback or finalize of the deployment is in progress (design §7: instances move one
+   * at a time, each on gates measured with the others settled). The refusal names who holds it, for
+   * which instance and since when; try again once it is done. `dbtwin cutover` exits 5.
+   */
+  CutoverBusy = 'DBT5006',
+
   /** An internal invariant was broken. This is a bug in dbtwin. */
   InternalInvariant = 'DBT9001',
 }
@@ -98,6 +132,12 @@ const KIND: Record<ErrorCode, ErrorKind> = {
   [ErrorCode.ConflictVersionPending]: 'abort',
   [ErrorCode.ServiceUnreachable]: 'abort',
   [ErrorCode.ConnectorFailed]: 'abort',
+  [ErrorCode.CutoverGateFailed]: 'steering',
+  [ErrorCode.CutoverRaced]: 'steering',
+  [ErrorCode.CutoverNotUniform]: 'steering',
+  [ErrorCode.CutoverFinalized]: 'steering',
+  [ErrorCode.CutoverUnknownInstance]: 'steering',
+  [ErrorCode.CutoverBusy]: 'steering',
   [ErrorCode.InternalInvariant]: 'bug',
 };
 

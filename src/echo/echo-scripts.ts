@@ -35,12 +35,18 @@ export const CONSUME_ECHOES = `
   Takes each pending fingerprint: the change it came from is an echo. A row's echoes arrive in the
   order its states were written, so states written before the one taken will never come back (their
   write changed nothing, or its transaction rolled back) and are taken with it.
-  Input:
-    KEYS[1]      echo epoch key
-    KEYS[2..n]   echo row keys, one per change (a row may repeat, in capture order)
-    ARGV[1]      epoch value to set when the epoch key is missing
-    ARGV[2..]    states ('<after>|<before>'; '<after>|' when the change has no before-image,
-                 matching any pending state with that after part), one per row key, in order
+  A change read again (its batch's offsets were not committed: a rebalance, a crash) finds its
+  fingerprint taken already; so each echo's Kafka offset is kept in its partition's verdict set until
+  the offset is committed, and a change whose offset is there is an echo again, whoever reads it.
+  Input (n changes):
+    KEYS[1]          echo epoch key
+    KEYS[2..n+1]     echo row keys, one per change (a row may repeat, in capture order)
+    KEYS[n+2..2n+1]  verdict sorted set of each change's topic-partition (offset -> offset)
+    ARGV[1]          epoch value to set when the epoch key is missing
+    ARGV[2..n+1]     states ('<after>|<before>'; '<after>|' when the change has no before-image,
+                     matching any pending state with that after part), one per row key, in order
+    ARGV[n+2..2n+1]  each change's Kafka offset ('' when it has none)
+    ARGV[2n+2]       time to live of the verdict sets, ms
   Output: { epoch in force, hit of change 1 (1 or 0), hit of change 2, ... }
 ]]
 local epoch = redis.call('GET', KEYS[1])
@@ -48,27 +54,51 @@ if not epoch then
   redis.call('SET', KEYS[1], ARGV[1])
   epoch = ARGV[1]
 end
+local n = (#KEYS - 1) / 2
+local ttl = ARGV[2 * n + 2]
 local out = { epoch }
-for i = 2, #KEYS do
+for i = 2, n + 1 do
   local state = ARGV[i]
+  local verdicts = KEYS[n + i]
+  local offset = ARGV[n + i]
   local at
-  if string.sub(state, -1) == '|' then
-    -- The change carries no before-image: match the row written, whatever it replaced.
-    local pending = redis.call('LRANGE', KEYS[i], 0, -1)
-    for j, s in ipairs(pending) do
-      if string.sub(s, 1, #state) == state then at = j - 1; break end
-    end
-  else
-    at = redis.call('LPOS', KEYS[i], state)
-  end
-  if at then
-    redis.call('LTRIM', KEYS[i], at + 1, -1)
+  if offset ~= '' and redis.call('ZSCORE', verdicts, offset) then
     out[i] = 1
   else
-    out[i] = 0
+    if string.sub(state, -1) == '|' then
+      -- The change carries no before-image: match the row written, whatever it replaced.
+      local pending = redis.call('LRANGE', KEYS[i], 0, -1)
+      for j, s in ipairs(pending) do
+        if string.sub(s, 1, #state) == state then at = j - 1; break end
+      end
+    else
+      at = redis.call('LPOS', KEYS[i], state)
+    end
+    if at then
+      redis.call('LTRIM', KEYS[i], at + 1, -1)
+      if offset ~= '' then
+        redis.call('ZADD', verdicts, tonumber(offset), offset)
+        redis.call('PEXPIRE', verdicts, ttl)
+      end
+      out[i] = 1
+    else
+      out[i] = 0
+    end
   end
 end
 return out
+`;
+
+/** Forgets the echo verdicts of a partition's committed offsets. */
+export const FORGET_VERDICTS = `
+--[[
+  A partition's offsets below the committed one are never read again: their echo verdicts go.
+  Input:
+    KEYS[1]      verdict sorted set of one topic-partition (offset -> offset)
+    ARGV[1]      the committed offset (the next one to read)
+  Output: the number of verdicts removed
+]]
+return redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
 `;
 
 /** Removes one pending occurrence of each state: the newest (a rolled-back write) or the oldest. */

@@ -3,7 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis, Result } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import { echoKeys } from '../core/redis-keys.js';
-import { CONSUME_ECHOES, RECORD_ECHOES, RELEASE_ECHOES, RESTORE_ECHOES } from './echo-scripts.js';
+import type { KafkaCoordinates } from '../core/change-event.js';
+import {
+  CONSUME_ECHOES,
+  FORGET_VERDICTS,
+  RECORD_ECHOES,
+  RELEASE_ECHOES,
+  RESTORE_ECHOES,
+} from './echo-scripts.js';
 import type { RowFingerprint } from './row-fingerprint.js';
 
 declare module 'ioredis' {
@@ -12,6 +19,7 @@ declare module 'ioredis' {
     dbtwinConsumeEchoes(numKeys: number, ...args: (string | number)[]): Result<(string | number)[], Context>;
     dbtwinReleaseEchoes(numKeys: number, ...args: (string | number)[]): Result<number, Context>;
     dbtwinRestoreEchoes(numKeys: number, ...args: (string | number)[]): Result<number, Context>;
+    dbtwinForgetVerdicts(numKeys: number, ...args: (string | number)[]): Result<number, Context>;
   }
 }
 
@@ -112,6 +120,7 @@ export class EchoStore {
     redis.defineCommand('dbtwinConsumeEchoes', { lua: CONSUME_ECHOES });
     redis.defineCommand('dbtwinReleaseEchoes', { lua: RELEASE_ECHOES });
     redis.defineCommand('dbtwinRestoreEchoes', { lua: RESTORE_ECHOES });
+    redis.defineCommand('dbtwinForgetVerdicts', { lua: FORGET_VERDICTS });
     this.watcher = setInterval(() => void this.watch(), options.watchMs ?? 500);
     this.watcher.unref();
   }
@@ -141,11 +150,14 @@ export class EchoStore {
    * For each fingerprint (in capture order), the layer that found it pending and took it, or null (a
    * native change). Never throws.
    */
-  async consume(fingerprints: readonly RowFingerprint[]): Promise<(EchoLayer | null)[]> {
+  async consume(
+    fingerprints: readonly RowFingerprint[],
+    coordinates?: readonly (KafkaCoordinates | undefined)[],
+  ): Promise<(EchoLayer | null)[]> {
     if (fingerprints.length === 0) return [];
     let hits: boolean[] | undefined;
     try {
-      hits = await this.consumeInRedis(fingerprints);
+      hits = await this.consumeInRedis(fingerprints, coordinates);
       const misses = fingerprints.map((_, i) => i).filter((i) => !hits![i]);
       const age = epochAge(this.epoch);
       if (misses.length > 0 && age < this.graceMs) {
@@ -153,7 +165,10 @@ export class EchoStore {
         await sleep(this.graceMs - age);
         await this.restoring;
         await this.forgetting;
-        const again = await this.consumeInRedis(misses.map((i) => fingerprints[i]!));
+        const again = await this.consumeInRedis(
+          misses.map((i) => fingerprints[i]!),
+          coordinates && misses.map((i) => coordinates[i]),
+        );
         misses.forEach((i, j) => (hits![i] = again[j]!));
       }
     } catch (error) {
@@ -229,13 +244,33 @@ export class EchoStore {
     }
   }
 
-  private async consumeInRedis(fingerprints: readonly RowFingerprint[]): Promise<boolean[]> {
+  /**
+   * Forgets the echo verdicts of a partition's offsets below `nextOffset` (committed: never read
+   * again). Best effort; never throws (the verdicts expire with the echo TTL anyway).
+   */
+  async committed(topic: string, partition: number, nextOffset: string): Promise<void> {
+    try {
+      await this.redis.dbtwinForgetVerdicts(1, this.keys.echoVerdicts(topic, partition), nextOffset);
+    } catch (error) {
+      this.unreachable(error);
+    }
+  }
+
+  private async consumeInRedis(
+    fingerprints: readonly RowFingerprint[],
+    coordinates: readonly (KafkaCoordinates | undefined)[] | undefined,
+  ): Promise<boolean[]> {
+    const at = (i: number): KafkaCoordinates | undefined => coordinates?.[i];
     const [epoch, ...flags] = await this.redis.dbtwinConsumeEchoes(
-      fingerprints.length + 1,
+      fingerprints.length * 2 + 1,
       this.keys.echoEpoch,
       ...fingerprints.map((f) => this.keys.echoRow(f.rowKey)),
+      // A change without coordinates names some partition key; its empty offset never reads it.
+      ...fingerprints.map((_, i) => this.keys.echoVerdicts(at(i)?.topic ?? '', at(i)?.partition ?? -1)),
       newEpoch(),
       ...fingerprints.map((f) => f.state),
+      ...fingerprints.map((_, i) => at(i)?.offset ?? ''),
+      this.options.ttlSeconds * 1000,
     );
     await this.sawEpoch(String(epoch));
     return flags.map((f) => Number(f) === 1);

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { ChangeEvent } from '../core/change-event.js';
+import type { ChangeEvent, KafkaCoordinates } from '../core/change-event.js';
 import { rowToJson } from '../core/value-json.js';
 import type { SideConfig } from '../config/dbtwin-config.js';
 import type { ApplyGuard, WriteIntent } from '../pipeline/target-applier.js';
 import type { TableRoute } from '../pipeline/table-router.js';
 import type { EchoLayer, EchoStore } from './echo-store.js';
+import type { RowStates } from '../rules/row-states.js';
 import type { RowVersion, RowVersionStore } from '../rules/row-version-store.js';
 import type { FlipVerdict, PingPongBreaker } from './ping-pong-breaker.js';
 import {
@@ -29,6 +30,8 @@ export class LinkLoopGuard implements ApplyGuard {
     private readonly echoes: EchoStore,
     private readonly breaker: PingPongBreaker,
     private readonly versions: RowVersionStore,
+    /** Where the states met are noted for the convergence check; absent while it is off. */
+    private readonly states?: RowStates,
   ) {}
 
   /**
@@ -61,9 +64,31 @@ export class LinkLoopGuard implements ApplyGuard {
     return rowFingerprint(this.from.name, this.from.engine, `${info.schema}.${info.name}`, key, row, before);
   }
 
-  /** Takes the pending fingerprints among these; per fingerprint, the layer that knew it, or null. */
-  consume(fingerprints: readonly RowFingerprint[]): Promise<(EchoLayer | null)[]> {
-    return this.echoes.consume(fingerprints);
+  /**
+   * Takes the pending fingerprints among these; per fingerprint, the layer that knew it, or null.
+   * `coordinates` (the Kafka position of each change) make the verdict stick until the offset is
+   * committed, so a change read again after a rebalance is still recognised.
+   */
+  consume(
+    fingerprints: readonly RowFingerprint[],
+    coordinates?: readonly (KafkaCoordinates | undefined)[],
+  ): Promise<(EchoLayer | null)[]> {
+    return this.echoes.consume(fingerprints, coordinates);
+  }
+
+  /**
+   * Notes the states of changes read from the source side (echoes included), for the convergence
+   * check: the row's state the links have met (`RowStates`). Never throws; nothing while it is off.
+   */
+  noteRead(fingerprints: readonly RowFingerprint[]): Promise<void> {
+    return this.states
+      ? this.states.note(fingerprints.map((f) => ({ rowKey: f.rowKey, state: afterState(f.state) })))
+      : Promise.resolve();
+  }
+
+  /** The offsets below `nextOffset` of a source partition are committed: their echo verdicts go. */
+  committed(topic: string, partition: number, nextOffset: string): Promise<void> {
+    return this.echoes.committed(topic, partition, nextOffset);
   }
 
   /**
@@ -104,6 +129,9 @@ export class LinkLoopGuard implements ApplyGuard {
     const going = writes.filter((_, i) => verdicts[i] === 'apply');
     if (this.to.capture.mode === 'none')
       await this.echoes.record(going.filter((w) => this.recordsEcho(w)).map((w) => w.fingerprint));
+    await this.states?.note(
+      going.map((w) => ({ rowKey: w.fingerprint.rowKey, state: afterState(w.fingerprint.state) })),
+    );
     await this.versions.written(
       going
         .filter((w) => w.versionMs !== undefined)

@@ -1,6 +1,8 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { DbtwinConfig, LinkConfig } from '../config/dbtwin-config.js';
 import type { Logger } from '../core/logger.js';
+import { AppliedChanges } from '../pipeline/applied-changes.js';
+import { RowStates } from '../rules/row-states.js';
 import { RowVersionStore } from '../rules/row-version-store.js';
 import { EchoStore } from './echo-store.js';
 import { LinkLoopGuard } from './link-loop-guard.js';
@@ -34,6 +36,13 @@ export class LoopGuard {
     readonly echoes: EchoStore,
     readonly breaker: PingPongBreaker,
     readonly versions: RowVersionStore,
+    /** The changes each link committed on its target, until their offsets are committed in Kafka. */
+    readonly applied: AppliedChanges,
+    /**
+     * The last state met per row, for the convergence check; the links note it only while that is on
+     * (`rules.heal`).
+     */
+    readonly states: RowStates,
     private readonly config: DbtwinConfig,
   ) {}
 
@@ -48,6 +57,8 @@ export class LoopGuard {
       new EchoStore(redis, { namespace, ttlSeconds: config.echo.ttlSeconds }, log),
       new PingPongBreaker(redis, { namespace, ...config.breaker }, log),
       new RowVersionStore(redis, { namespace, ttlSeconds: config.echo.ttlSeconds }, log),
+      new AppliedChanges(redis, namespace, log),
+      new RowStates(redis, { namespace, ttlMs: config.echo.ttlSeconds * 1000 }, log),
       config,
     );
   }
@@ -56,7 +67,8 @@ export class LoopGuard {
   forLink(link: LinkConfig): LinkLoopGuard {
     const from = this.config.sides[link.from]!;
     const to = this.config.sides[link.to]!;
-    return new LinkLoopGuard(link.name, from, to, this.echoes, this.breaker, this.versions);
+    const states = this.config.rules.heal.enabled ? this.states : undefined;
+    return new LinkLoopGuard(link.name, from, to, this.echoes, this.breaker, this.versions, states);
   }
 
   /** Waits (up to 2 s) for the first connection, so a healthy start is not logged as degraded. */

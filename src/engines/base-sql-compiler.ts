@@ -1,7 +1,14 @@
 import { DbtwinError } from '../core/dbtwin-error.js';
 import { ErrorCode } from '../core/error-codes.js';
 import { scalarText } from './catalog-rows.js';
-import type { ColumnInfo, CompiledStatement, SelectOptions, SqlCompiler, TableInfo } from './dialect.js';
+import type {
+  ColumnInfo,
+  CompiledStatement,
+  PageOptions,
+  SelectOptions,
+  SqlCompiler,
+  TableInfo,
+} from './dialect.js';
 
 /** Default ceiling of the bound data of one statement (estimated), so a batch of wide rows stays well under a server's packet limit. */
 const DEFAULT_MAX_BOUND_BYTES = 4 * 1024 * 1024;
@@ -24,6 +31,12 @@ export abstract class BaseSqlCompiler implements SqlCompiler {
   abstract quoteIdentifier(name: string): string;
   /** The placeholder of the `n`th (1-based) parameter of a statement. */
   protected abstract placeholder(n: number): string;
+  /**
+   * Whether `selectPage` compares the key as a row, `(a, b) > (?, ?)`: only where the engine turns
+   * that into an index range. Otherwise it expands to `a > ? OR (a = ? AND b > ?)`, which every
+   * engine range-scans (MySQL/MariaDB do not range-scan row comparisons). Default: expanded.
+   */
+  protected readonly pageRowComparison: boolean = false;
   /**
    * What follows the VALUES list to make the insert an upsert. `updates` are the inserted columns that
    * are not primary-key columns, in order (empty when every inserted column is a key column).
@@ -82,9 +95,30 @@ export abstract class BaseSqlCompiler implements SqlCompiler {
     );
   }
 
+  selectPage(table: TableInfo, options: PageOptions): CompiledStatement {
+    return compilePage(table, options, {
+      quote: (name) => this.quoteIdentifier(name),
+      tableName: this.tableName(table),
+      selectColumn: (column) => this.selectColumn(column),
+      bind: (n) => this.placeholder(n),
+      rowComparison: this.pageRowComparison,
+      limitClause: (placeholder) => this.limitClause(placeholder),
+    });
+  }
+
+  countRows(table: TableInfo): CompiledStatement {
+    return countRowsStatement(this.tableName(table), (name) => this.quoteIdentifier(name));
+  }
+
+  /** The clause that ends a page of `selectPage` after at most the bound row count `placeholder`. */
+  protected limitClause(placeholder: string): string {
+    return `LIMIT ${placeholder}`;
+  }
+
   /**
-   * How `selectByKeys` reads a column: by default its quoted name. An engine whose wire format would
-   * lose digits of a type reads it as an expression that keeps them, aliased to the column's name.
+   * How `selectByKeys` and `selectPage` read a column: by default its quoted name. An engine whose
+   * wire format would lose digits of a type reads it as an expression that keeps them, aliased to
+   * the column's name.
    */
   protected selectColumn(column: ColumnInfo): string {
     return this.quoteIdentifier(column.name);
@@ -167,6 +201,97 @@ export abstract class BaseSqlCompiler implements SqlCompiler {
       throw new DbtwinError(ErrorCode.ColumnNotMapped, `${table.schema}.${table.name} has no column ${name}`);
     }
   }
+}
+
+/** What one engine puts into a keyset page; {@link compilePage} assembles the statement. */
+export interface PageSyntax {
+  /** An identifier quoted (catalog names only). */
+  quote(name: string): string;
+  /** The table as the FROM clause names it, quoted. */
+  readonly tableName: string;
+  /** How the engine reads a column: the same expression its `selectByKeys` uses. */
+  selectColumn(column: ColumnInfo): string;
+  /**
+   * The bound expression of the `n`th (1-based) parameter, which holds a value of `column` (a key
+   * value), or the page size when `column` is undefined.
+   */
+  bind(n: number, column?: ColumnInfo): string;
+  /** Whether the key predicate is a row comparison `(a, b) > (x, y)` (only where it is range-scanned). */
+  readonly rowComparison: boolean;
+  /** The clause after ORDER BY that ends the page after the bound row count `placeholder`. */
+  limitClause(placeholder: string): string;
+}
+
+/**
+ * `SELECT <columns> FROM t [WHERE <key> > <after>] ORDER BY <key> <limit>`, the statement of
+ * `SqlCompiler.selectPage` for every engine, with `syntax` the engine's part: one shape, so a page
+ * means the same on every engine and each refuses the same inputs (a page size that is not a
+ * positive integer, a table without a primary key, an `after` of the wrong width). Parameters are
+ * numbered in the order the text holds them, as positional `?` placeholders need.
+ */
+export function compilePage(table: TableInfo, options: PageOptions, syntax: PageSyntax): CompiledStatement {
+  if (!Number.isSafeInteger(options.limit) || options.limit < 1)
+    throw new DbtwinError(
+      ErrorCode.InternalInvariant,
+      `page size ${options.limit} is not a positive integer`,
+    );
+  if (table.primaryKey.length === 0)
+    throw new DbtwinError(
+      ErrorCode.TargetTableUnusable,
+      `${table.schema}.${table.name} has no primary key, so it cannot be paged in key order`,
+      { hint: 'add a primary key to the table' },
+    );
+  const key = primaryKeyColumns(table);
+  const params: unknown[] = [];
+  const bind = (value: unknown, column?: ColumnInfo): string => {
+    params.push(value);
+    return syntax.bind(params.length, column);
+  };
+  const q = (column: ColumnInfo): string => syntax.quote(column.name);
+  const columns = (options.keyOnly ? key : table.columns).map((c) => syntax.selectColumn(c)).join(', ');
+  let sql = `SELECT ${columns} FROM ${syntax.tableName}`;
+  const after = options.after;
+  if (after) {
+    if (after.length !== key.length)
+      throw new DbtwinError(
+        ErrorCode.InternalInvariant,
+        `${table.schema}.${table.name}: a key of ${after.length} values for ${key.length} key columns`,
+      );
+    if (syntax.rowComparison && key.length > 1) {
+      sql += ` WHERE (${key.map(q).join(', ')}) > (${key.map((c, i) => bind(after[i], c)).join(', ')})`;
+    } else {
+      // `a > x OR (a = x AND b > y) OR …`: the same order as a row comparison, in a form every
+      // engine turns into an index range.
+      const terms = key.map((column, i) => {
+        const equal = key.slice(0, i).map((c, j) => `${q(c)} = ${bind(after[j], c)}`);
+        return [...equal, `${q(column)} > ${bind(after[i], column)}`].join(' AND ');
+      });
+      sql += ` WHERE ${terms.length === 1 ? terms[0]! : terms.map((t) => `(${t})`).join(' OR ')}`;
+    }
+  }
+  sql += ` ORDER BY ${key.map(q).join(', ')} ${syntax.limitClause(bind(options.limit))}`;
+  return { kind: 'single', sql, params };
+}
+
+/** `SELECT COUNT(*) AS n FROM <tableName>`, `n` quoted so every engine returns it under that name. */
+export function countRowsStatement(tableName: string, quote: (name: string) => string): CompiledStatement {
+  return { kind: 'single', sql: `SELECT COUNT(*) AS ${quote('n')} FROM ${tableName}`, params: [] };
+}
+
+/**
+ * The primary-key columns of `table` in key order (empty when it has none). Throws InternalInvariant
+ * when the key names a column the table lacks: a catalog read gone wrong, not a user's table.
+ */
+export function primaryKeyColumns(table: TableInfo): ColumnInfo[] {
+  return table.primaryKey.map((name) => {
+    const column = table.columns.find((c) => c.name === name);
+    if (!column)
+      throw new DbtwinError(
+        ErrorCode.InternalInvariant,
+        `${table.schema}.${table.name}: primary-key column ${name} is not among its columns`,
+      );
+    return column;
+  });
 }
 
 function range(n: number): number[] {

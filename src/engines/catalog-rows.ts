@@ -1,4 +1,4 @@
-import type { ForeignKeyAction } from './dialect.js';
+import type { ForeignKeyAction, ForeignKeyInfo } from './dialect.js';
 
 /**
  * Reading the rows drivers return, shared by the engine introspectors and codecs. Drivers return
@@ -117,6 +117,44 @@ const FOREIGN_KEY_ACTIONS: Readonly<Record<string, ForeignKeyAction>> = {
  */
 export function foreignKeyAction(rule: string | undefined): ForeignKeyAction {
   return FOREIGN_KEY_ACTIONS[(rule ?? '').trim().toUpperCase()] ?? 'no action';
+}
+
+/** The catalog fields one engine's foreign-key rows name the parts of a foreign key with. */
+export interface ForeignKeyFields {
+  readonly name: string;
+  readonly column: string;
+  readonly refSchema: string;
+  readonly refTable: string;
+  readonly refColumn: string;
+}
+
+/** The column aliases the MySQL and PostgreSQL foreign-key queries select. */
+export const ALIASED_FOREIGN_KEY_FIELDS: ForeignKeyFields = {
+  name: 'name',
+  column: 'column_name',
+  refSchema: 'ref_schema',
+  refTable: 'ref_table',
+  refColumn: 'ref_column',
+};
+
+/**
+ * One foreign key from its catalog rows, one row per column in key order (a `groupRows` group). The
+ * actions come from the first row, read as the engine spells them (`actions`).
+ */
+export function foreignKeyFromRows(
+  parts: readonly Record<string, unknown>[],
+  fields: ForeignKeyFields,
+  actions: (first: Record<string, unknown>) => Pick<ForeignKeyInfo, 'onDelete' | 'onUpdate'>,
+): ForeignKeyInfo {
+  const first = parts[0]!;
+  return {
+    name: textField(first, fields.name) ?? '',
+    columns: parts.map((p) => textField(p, fields.column) ?? ''),
+    refSchema: textField(first, fields.refSchema) ?? '',
+    refTable: textField(first, fields.refTable) ?? '',
+    refColumns: parts.map((p) => textField(p, fields.refColumn) ?? ''),
+    ...actions(first),
+  };
 }
 
 /** A text field with NULL and the empty string both as undefined (MySQL spells "no comment" as `''`). */

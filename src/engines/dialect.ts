@@ -185,6 +185,25 @@ export interface SqlCompiler {
     keys: readonly (readonly unknown[])[],
     options?: SelectOptions,
   ): CompiledStatement[];
+  /**
+   * One page of a table in primary-key order after a key (keyset pagination, `dbtwin verify`):
+   * `SELECT <columns> FROM t WHERE <key> > <after> ORDER BY <key> <limit>`. Invariants:
+   * - The order is the engine's own key order (its collations), and the predicate compares in that
+   *   same order, so paging one table through visits every row exactly once, whatever the engine.
+   * - The predicate is one the engine turns into an index range on the primary key.
+   * - The columns are read as `selectByKeys` reads them (the same per-column expression), so the
+   *   codec decodes the same text either way; with `keyOnly`, only the key columns, in key order.
+   * - Every value, the page size included, is bound; identifiers come from `table` (the catalog) and
+   *   are quoted.
+   * Throws TargetTableUnusable for a table without a primary key, InternalInvariant for a page size
+   * that is not a positive integer or an `after` key of the wrong width.
+   */
+  selectPage(table: TableInfo, options: PageOptions): CompiledStatement;
+  /**
+   * `SELECT COUNT(*) AS n FROM t`, the row count in a column named exactly `n` (quoted, so every
+   * engine returns it under that name). For progress estimates: it reads the whole table or index.
+   */
+  countRows(table: TableInfo): CompiledStatement;
   /** The identifier quoted for this engine (catalog names only). */
   quoteIdentifier(name: string): string;
 }
@@ -193,6 +212,19 @@ export interface SqlCompiler {
 export interface SelectOptions {
   /** Lock the rows read until the transaction ends; default false. */
   readonly forUpdate?: boolean;
+}
+
+/** Options of {@link SqlCompiler.selectPage}. */
+export interface PageOptions {
+  /**
+   * The primary key of the last row of the previous page, in `table.primaryKey` order, bound as the
+   * engine's codec encodes it; absent for the first page.
+   */
+  readonly after?: readonly unknown[];
+  /** Rows per page (bound too); a positive integer. */
+  readonly limit: number;
+  /** Read only the primary-key columns (default: every column, as the apply stage reads rows). */
+  readonly keyOnly?: boolean;
 }
 
 /**

@@ -18,8 +18,8 @@ interface History {
   readonly position: SourcePosition;
 }
 
-/** The state one key ends a batch in: the whole row to write, or gone, with its history. */
-export type FinalChange<M> = History &
+/** A key's last state, with its history: the whole row to write, or gone. */
+type KeyState<M> = History &
   (
     | {
         readonly op: 'upsert';
@@ -30,6 +30,13 @@ export type FinalChange<M> = History &
       }
     | { readonly op: 'delete'; readonly key: Row; readonly message: M; readonly superseded: number }
   );
+
+/**
+ * The state one key ends a batch in: the whole row to write, or gone, with its history. `message` is
+ * the last change's tag; `messages` tags every change collapsed into it, in order (the last is
+ * `message`): what a committed write has taken effect for.
+ */
+export type FinalChange<M> = KeyState<M> & { readonly messages: readonly M[] };
 
 /**
  * Collapses the changes of one table, in source order, to the last state of each key (design §6:
@@ -43,9 +50,13 @@ export type FinalChange<M> = History &
 export function collapseChanges<M>(
   changes: readonly { readonly event: ChangeEvent; readonly message: M }[],
 ): FinalChange<M>[] {
-  const byKey = new Map<string, FinalChange<M>>();
+  const byKey = new Map<string, KeyState<M>>();
+  const covered = new Map<string, M[]>();
   for (const { event, message } of changes) {
     const id = keyId(event.key);
+    const tags = covered.get(id) ?? [];
+    tags.push(message);
+    covered.set(id, tags);
     const previous = byKey.get(id);
     const superseded = previous === undefined ? 0 : previous.superseded + 1;
     const history: History = {
@@ -62,7 +73,7 @@ export function collapseChanges<M>(
       byKey.set(id, { ...history, op: 'upsert', key: event.key, row: event.after, message, superseded });
     }
   }
-  return [...byKey.values()];
+  return [...byKey].map(([id, change]) => ({ ...change, messages: covered.get(id)! }));
 }
 
 /**

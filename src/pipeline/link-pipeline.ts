@@ -3,6 +3,7 @@ import { DbtwinError } from '../core/dbtwin-error.js';
 import { ErrorCode } from '../core/error-codes.js';
 import type { Logger } from '../core/logger.js';
 import type { JsonRow } from '../core/value-json.js';
+import type { Row } from '../core/values.js';
 import { rowToJson } from '../core/value-json.js';
 import type { DbtwinConfig, LinkConfig, SideConfig } from '../config/dbtwin-config.js';
 import { isOwnWriteAtCapture } from '../echo/capture-exclusion.js';
@@ -15,6 +16,7 @@ import { LinkConflictRules } from '../rules/link-conflict-rules.js';
 import { builtInRuleSet, usesCommitTime, type ConflictType, type RuleSet } from '../rules/rule-set.js';
 import { decodeDebeziumMessage } from '../source/debezium-decoder.js';
 import type { SourceMessage } from '../source/kafka-change-source.js';
+import type { AppliedChanges } from './applied-changes.js';
 import { collapseInRounds } from './change-collapser.js';
 import { TableRouter, type TableRoute } from './table-router.js';
 import { TargetApplier, type ConflictRules, type MetConflict } from './target-applier.js';
@@ -67,6 +69,11 @@ export interface LinkCounters {
   retries: number;
   /** Conflicts the shadow rules (`dbtwin run --shadow`) would have decided differently. */
   shadowDifferences: number;
+  /**
+   * Changes read again whose target transaction had committed already (their offsets were not
+   * committed: a rebalance, a failed offset commit, a crash): skipped, so each takes effect once.
+   */
+  appliedBefore: number;
 }
 
 /** A fresh set of counters, every one at zero. */
@@ -86,6 +93,7 @@ export function zeroCounters(): LinkCounters {
     deadLettered: 0,
     retries: 0,
     shadowDifferences: 0,
+    appliedBefore: 0,
   };
 }
 
@@ -123,6 +131,8 @@ export interface TargetOps {
 /** What one batch did, added to the counters once the whole batch is through. */
 interface Counts {
   conflicts: MetConflict<SourceMessage>[];
+  /** Rows met concurrently changed, for the convergence check: source table (bare name) and key. */
+  suspects: { table: string; key: Row }[];
   applied: number;
   superseded: number;
   own: number;
@@ -133,11 +143,14 @@ interface Counts {
   tripped: number;
   other: number;
   shadow: number;
+  /** Changes read again that an earlier reading committed (AppliedChanges). */
+  reread: number;
 }
 
 function newCounts(): Counts {
   return {
     conflicts: [],
+    suspects: [],
     applied: 0,
     superseded: 0,
     own: 0,
@@ -148,6 +161,7 @@ function newCounts(): Counts {
     tripped: 0,
     other: 0,
     shadow: 0,
+    reread: 0,
   };
 }
 
@@ -176,7 +190,12 @@ export class LinkPipeline {
     target: TargetSide,
     deadLetters: DeadLetterSink,
     logger: Logger,
-    loop?: { readonly guard: LinkLoopGuard; readonly sourceCatalog: Introspector },
+    loop?: {
+      readonly guard: LinkLoopGuard;
+      readonly sourceCatalog: Introspector;
+      /** Where committed changes are noted until their offsets are committed (once-only apply). */
+      readonly applied?: AppliedChanges;
+    },
     rules?: ConflictRuleSource,
   ): LinkPipeline {
     const from = config.sides[link.from]!;
@@ -199,6 +218,7 @@ export class LinkPipeline {
       logger,
       loop?.guard,
       conflictRules,
+      loop?.applied,
     );
   }
 
@@ -221,6 +241,7 @@ export class LinkPipeline {
     private readonly logger: Logger,
     private readonly guard?: LinkLoopGuard,
     private readonly conflictRules?: ConflictRules,
+    private readonly applied?: AppliedChanges,
   ) {}
 
   /** Conflicts met so far, by target table, type and outcome. */
@@ -237,20 +258,28 @@ export class LinkPipeline {
    */
   onConflicts?: (conflicts: readonly MetConflict<SourceMessage>[]) => Promise<void>;
 
+  /**
+   * Called with the rows of each batch met concurrently changed (`ApplyOutcome.concurrent`), once the
+   * batch is through: the convergence check schedules them. Best effort: a failure is logged, the
+   * batch stands.
+   */
+  onSuspects?: (rows: readonly { readonly table: string; readonly key: Row }[]) => Promise<void>;
+
   /** Processes one batch (messages of one partition, in order). Resolves once everything is committed or dead-lettered. */
   async handle(messages: readonly SourceMessage[]): Promise<void> {
     const letters: DeadLetterDraft[] = [];
     const counts = newCounts();
+    // Offsets read before whose changes a target transaction already committed (the offset commit
+    // did not follow: a rebalance, a crash): applied once, never again (a delta would count twice).
+    // They leave before collapsing, so the changes after them collapse from where they ended.
+    const again = this.applied ? await this.applied.among(this.link.name, messages) : new Set();
+    counts.reread = again.size;
     let segment: Pending[] = [];
     for (const message of messages) {
+      if (again.has(message)) continue;
       let event: ChangeEvent;
       try {
-        const result = decodeDebeziumMessage(message.key, message.value, {
-          side: this.link.from,
-          kafka: { topic: message.topic, partition: message.partition, offset: message.offset },
-          originHeader: message.headers['dbtwin-origin'],
-          hopHeader: message.headers['dbtwin-hop'],
-        });
+        const result = this.decode(message);
         if (result.kind !== 'event') {
           counts.other++;
           continue;
@@ -316,6 +345,13 @@ export class LinkPipeline {
       this.conflicts.set(id, (this.conflicts.get(id) ?? 0) + 1);
     }
     if (counts.conflicts.length > 0) await this.onConflicts?.(counts.conflicts);
+    if (counts.suspects.length > 0 && this.onSuspects)
+      await this.onSuspects(counts.suspects).catch((error: unknown) =>
+        this.logger.warn(
+          { err: error, rows: counts.suspects.length },
+          'could not schedule rows for the convergence check (Redis); they are checked when next met',
+        ),
+      );
     const c = this.counters;
     c.received += messages.length;
     c.applied += counts.applied;
@@ -330,6 +366,7 @@ export class LinkPipeline {
     c.skippedOther += counts.other;
     c.deadLettered += letters.length;
     c.shadowDifferences += counts.shadow;
+    c.appliedBefore += counts.reread;
   }
 
   private async applySegment(
@@ -377,10 +414,19 @@ export class LinkPipeline {
         const changes = round.filter((c) => !this.committedInBatch.has(coordinateOf(c.message)));
         const outcome = await this.applier.apply(route, changes, this.guard);
         for (const c of outcome.committed) this.committedInBatch.add(coordinateOf(c.message));
+        // Every change collapsed into a committed write is noted. Held changes (dead-lettered at the
+        // end of the batch) are not: a re-read after a crash must dead-letter them again.
+        const held = new Set(outcome.rejected.map((r) => r.change));
+        await this.applied?.note(
+          this.link.name,
+          outcome.committed.filter((c) => !held.has(c)).flatMap((c) => c.messages),
+        );
         counts.applied += outcome.applied;
         counts.noOps += outcome.noOps;
         counts.tripped += outcome.tripped;
         for (const met of outcome.conflicts) counts.conflicts.push(met);
+        const table = route.sourceInfo?.name ?? route.source.slice(route.source.indexOf('.') + 1);
+        for (const change of outcome.concurrent) counts.suspects.push({ table, key: change.key });
         for (const d of outcome.shadowDifferences) {
           counts.shadow++;
           this.logger.info(
@@ -417,8 +463,18 @@ export class LinkPipeline {
     const prints = routed.map(({ pending, route }, i) =>
       decided[i] === undefined ? guard.fingerprintOf(pending.event, route) : undefined,
     );
-    const known = prints.filter((f): f is RowFingerprint => f !== undefined);
-    const layers = await guard.consume(known);
+    const known = prints.flatMap((f, i) =>
+      f === undefined ? [] : [{ f, message: routed[i]!.pending.message }],
+    );
+    await guard.noteRead(known.map((k) => k.f));
+    const layers = await guard.consume(
+      known.map((k) => k.f),
+      known.map(({ message }) => ({
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+      })),
+    );
     const out: { pending: Pending; route: TableRoute }[] = [];
     let next = 0;
     routed.forEach((r, i) => {
@@ -432,6 +488,15 @@ export class LinkPipeline {
       else out.push(r);
     });
     return out;
+  }
+
+  /**
+   * The source partition's offsets below `nextOffset` are committed: the echo verdicts kept for a
+   * re-read of them go. Best effort.
+   */
+  async committed(topic: string, partition: number, nextOffset: string): Promise<void> {
+    await this.guard?.committed(topic, partition, nextOffset);
+    await this.applied?.committed(this.link.name, topic, partition, nextOffset);
   }
 
   /** Whether any table's rules in force decide by source commit time (then versions are noted). */
@@ -453,12 +518,7 @@ export class LinkPipeline {
     const seen: { fingerprint: RowFingerprint; commitMs: number }[] = [];
     for (const message of messages) {
       try {
-        const result = decodeDebeziumMessage(message.key, message.value, {
-          side: this.link.from,
-          kafka: { topic: message.topic, partition: message.partition, offset: message.offset },
-          originHeader: message.headers['dbtwin-origin'],
-          hopHeader: message.headers['dbtwin-hop'],
-        });
+        const result = this.decode(message);
         if (result.kind !== 'event' || result.event.op === 't') continue;
         const event = result.event;
         const route = await this.router.route(event.table);
@@ -470,6 +530,16 @@ export class LinkPipeline {
       }
     }
     await guard.noteSeen(seen);
+  }
+
+  /** A message of the link's source side, decoded with its Kafka position and dbtwin's headers. */
+  private decode(message: SourceMessage): ReturnType<typeof decodeDebeziumMessage> {
+    return decodeDebeziumMessage(message.key, message.value, {
+      side: this.link.from,
+      kafka: { topic: message.topic, partition: message.partition, offset: message.offset },
+      originHeader: message.headers['dbtwin-origin'],
+      hopHeader: message.headers['dbtwin-hop'],
+    });
   }
 
   private async truncate(

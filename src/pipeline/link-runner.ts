@@ -2,7 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DbtwinError } from '../core/dbtwin-error.js';
 import type { Logger } from '../core/logger.js';
 import { topicOf, type DbtwinConfig, type LinkConfig } from '../config/dbtwin-config.js';
-import { KafkaChangeSource, type BatchControl, type SourceMessage } from '../source/kafka-change-source.js';
+import {
+  KafkaChangeSource,
+  type BatchControl,
+  type PartitionAssignment,
+  type SourceMessage,
+} from '../source/kafka-change-source.js';
 import { KafkaTopics } from '../source/kafka-topics.js';
 import {
   LinkPipeline,
@@ -14,9 +19,13 @@ import {
 import { openSideCatalog, openTargetSide, type SideCatalog, type TargetSide } from './target-side.js';
 import type { EchoHealth } from '../echo/echo-store.js';
 import type { LoopGuard } from '../echo/loop-guard.js';
+import type { LinkPause } from '../cluster/pause-control.js';
 
 /** How often a link looks for table topics that did not exist yet. */
 const TOPIC_WATCH_MS = 3000;
+
+/** How often a pausing link checks whether its batch in flight is done. */
+const PAUSE_SETTLE_CHECK_MS = 100;
 
 /** What `/status` and `dbtwin status` show of a link. */
 export type { ConflictCount } from './link-pipeline.js';
@@ -25,7 +34,11 @@ export interface LinkStatus {
   readonly link: string;
   readonly group: string;
   readonly topics: readonly string[];
-  readonly state: 'starting' | 'running' | 'retrying' | 'stopped';
+  /**
+   * `paused`: paused for the whole deployment (`dbtwin pause`), the batch in flight done and committed,
+   * nothing being fetched. Until the batch in flight is done the link shows what it was doing.
+   */
+  readonly state: 'starting' | 'running' | 'retrying' | 'paused' | 'stopped';
   /** Table topics that do not exist yet (Debezium creates a table's topic on its first change). */
   readonly missingTopics: readonly string[];
   readonly counters: Readonly<LinkCounters>;
@@ -35,6 +48,10 @@ export interface LinkStatus {
   readonly echo?: EchoHealth;
   /** Conflicts met so far (design §4), by target table, type and outcome. */
   readonly conflicts: readonly ConflictCount[];
+  /** Partitions of the link's topics this process holds: `{}` while the group rebalances. */
+  readonly partitions: PartitionAssignment;
+  /** Who paused the link and when, while it is paused (or pausing). */
+  readonly pause?: LinkPause;
 }
 
 /** The consumer group of a link, shared by every instance that runs it. */
@@ -59,6 +76,15 @@ export class LinkRunner {
   private subscribed: readonly string[] = [];
   private watch: NodeJS.Timeout | undefined;
   private resubscribing: Promise<void> = Promise.resolve();
+  /** The operator's pause of this link (`dbtwin pause`), while in force. */
+  private pauseInfo: LinkPause | undefined;
+  private settleCheck: NodeJS.Timeout | undefined;
+  private wasPaused = false;
+  /**
+   * Called when something others should see at once changed: the partitions held, the link paused
+   * (its batch in flight done) or resumed. The process refreshes its entry in the cluster registry.
+   */
+  onChange: (() => void) | undefined;
 
   private constructor(
     readonly link: LinkConfig,
@@ -102,7 +128,9 @@ export class LinkRunner {
       target,
       deadLetters,
       log,
-      loop ? { guard: guard!.forLink(link), sourceCatalog: catalog!.introspector } : undefined,
+      loop
+        ? { guard: guard!.forLink(link), sourceCatalog: catalog!.introspector, applied: guard!.applied }
+        : undefined,
       rules,
     );
     const topics = Object.keys(link.tables).map((t) => topicOf(from, t));
@@ -139,6 +167,7 @@ export class LinkRunner {
   /** Finishes the batch in flight, commits, leaves the group, closes the target pool. */
   async stop(): Promise<void> {
     clearInterval(this.watch);
+    clearInterval(this.settleCheck);
     await this.resubscribing;
     await this.versionSource?.stop();
     await this.source?.stop();
@@ -166,8 +195,15 @@ export class LinkRunner {
       // stream captured, and applying it is idempotent.
       fromBeginning: true,
       concurrency: this.link.concurrency,
+      onAssignment: (assignment) => {
+        this.logger.info({ partitions: assignment }, `link ${this.link.name}: partitions held`);
+        this.onChange?.();
+      },
+      onCommitted: (topic, partition, next) => this.pipeline.committed(topic, partition, next),
       logger: this.logger,
     });
+    // A paused link joins paused: the new consumer fetches nothing until the link is resumed.
+    if (this.pauseInfo) source.pause();
     await source.start((messages, control) => this.handle(messages, control));
     this.logger.info(
       { topics: existing },
@@ -208,15 +244,58 @@ export class LinkRunner {
     );
   }
 
+  /**
+   * Pauses the link for the operator (`pause`), or resumes it (`undefined`). Pausing lets the batch
+   * in flight finish and commit, then fetches nothing; the state turns `paused` once that is done.
+   * Resuming fetches again from the committed offsets.
+   */
+  setPause(pause: LinkPause | undefined): void {
+    const was = this.pauseInfo;
+    this.pauseInfo = pause;
+    if (pause && !was) {
+      // Only the apply consumer: the commit-time reader (lww by commit time) writes nothing to the
+      // target, and the reverse link may be waiting for the commit times it notes.
+      this.source?.pause();
+      this.logger.info(
+        { by: pause.by, reason: pause.reason },
+        `link ${this.link.name}: pausing (finishing the batch in flight)`,
+      );
+      clearInterval(this.settleCheck);
+      this.settleCheck = setInterval(() => this.checkSettled(), PAUSE_SETTLE_CHECK_MS);
+      this.settleCheck.unref();
+      this.checkSettled();
+    } else if (!pause && was) {
+      clearInterval(this.settleCheck);
+      this.source?.resume();
+      this.wasPaused = false;
+      this.logger.info(`link ${this.link.name}: resumed`);
+      this.onChange?.();
+    }
+  }
+
+  private paused(): boolean {
+    return this.pauseInfo !== undefined && (this.source === undefined || this.source.settled());
+  }
+
+  private checkSettled(): void {
+    if (!this.paused() || this.wasPaused) return;
+    this.wasPaused = true;
+    clearInterval(this.settleCheck);
+    this.logger.info(`link ${this.link.name}: paused (batch in flight committed; fetching nothing)`);
+    this.onChange?.();
+  }
+
   status(): LinkStatus {
     return {
       link: this.link.name,
       group: this.group,
       topics: this.topics,
-      state: this.state,
+      state: this.state !== 'stopped' && this.state !== 'starting' && this.paused() ? 'paused' : this.state,
       missingTopics: this.missing(),
       counters: { ...this.pipeline.counters },
       conflicts: this.pipeline.conflictCounts(),
+      partitions: this.source?.partitions() ?? {},
+      ...(this.pauseInfo ? { pause: this.pauseInfo } : {}),
       ...(this.waitingFor ? { waitingFor: this.waitingFor } : {}),
       ...(this.loop ? { echo: this.loop.guard.echoes.state() } : {}),
     };
@@ -229,42 +308,54 @@ export class LinkRunner {
    */
   private async handle(messages: readonly SourceMessage[], control: BatchControl): Promise<void> {
     for (let from = 0; from < messages.length; from += this.link.batchMaxRows) {
+      // Between chunks too: a long batch must not outlast the session timeout (kafkajs sends a
+      // heartbeat only when the interval has passed). A rebalance throws here: the batch is fetched
+      // again by whoever holds the partition next, the chunks applied so far re-apply as no-ops.
+      if (from > 0) await control.heartbeat();
       await this.handleChunk(messages.slice(from, from + this.link.batchMaxRows), control);
     }
   }
 
   private async handleChunk(messages: readonly SourceMessage[], control: BatchControl): Promise<void> {
     let resume: (() => void) | undefined;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.pipeline.handle(messages);
-        if (resume) {
-          resume();
-          this.state = 'running';
-          this.waitingFor = undefined;
-          this.logger.info(
-            { topic: control.topic, partition: control.partition, attempts: attempt },
-            `link ${this.link.name}: target back, partition resumed`,
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.pipeline.handle(messages);
+          if (resume) {
+            this.state = 'running';
+            this.waitingFor = undefined;
+            this.logger.info(
+              { topic: control.topic, partition: control.partition, attempts: attempt },
+              `link ${this.link.name}: target back, partition resumed`,
+            );
+          }
+          return;
+        } catch (error) {
+          if (!(error instanceof DbtwinError) || error.kind !== 'abort') throw error;
+          this.pipeline.counters.retries++;
+          const delay = Math.min(
+            this.link.retry.initialMs * 2 ** Math.min(attempt, 16),
+            this.link.retry.maxMs,
           );
+          if (!resume) {
+            resume = control.pause();
+            this.state = 'retrying';
+            this.waitingFor = error.message;
+            this.logger.warn(
+              { code: error.code, topic: control.topic, partition: control.partition },
+              `partition paused: ${error.message}`,
+            );
+          } else if (attempt % 10 === 0) {
+            this.logger.warn({ code: error.code, attempts: attempt }, `still waiting: ${error.message}`);
+          }
+          await this.wait(delay, control);
         }
-        return;
-      } catch (error) {
-        if (!(error instanceof DbtwinError) || error.kind !== 'abort') throw error;
-        this.pipeline.counters.retries++;
-        const delay = Math.min(this.link.retry.initialMs * 2 ** Math.min(attempt, 16), this.link.retry.maxMs);
-        if (!resume) {
-          resume = control.pause();
-          this.state = 'retrying';
-          this.waitingFor = error.message;
-          this.logger.warn(
-            { code: error.code, topic: control.topic, partition: control.partition },
-            `partition paused: ${error.message}`,
-          );
-        } else if (attempt % 10 === 0) {
-          this.logger.warn({ code: error.code, attempts: attempt }, `still waiting: ${error.message}`);
-        }
-        await this.wait(delay, control);
       }
+    } finally {
+      // Also when the wait gave up (stop, rebalance): a partition left paused here would never be
+      // fetched again by this consumer if the group gave it back.
+      resume?.();
     }
   }
 

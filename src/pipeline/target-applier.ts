@@ -79,6 +79,12 @@ export interface ApplyOutcome<M> {
   readonly committed: readonly FinalChange<M>[];
   /** Conflicts the shadow rules (`--shadow`) would decide differently; nothing of theirs was applied. */
   readonly shadowDifferences: readonly ShadowDifference<M>[];
+  /**
+   * Changes met with a target row that had moved since their before-image, whether or not that made a
+   * conflict (the target may already hold the change, made on both sides): the rows the convergence
+   * check compares later (`rules/row-healer.ts`). Conflicts' changes are among them.
+   */
+  readonly concurrent: readonly FinalChange<M>[];
 }
 
 /** A conflict the candidate rules would decide differently from the live ones. */
@@ -154,6 +160,7 @@ interface Tally<M> {
   rejected: RejectedChange<M>[];
   committed: FinalChange<M>[];
   shadowDifferences: ShadowDifference<M>[];
+  concurrent: FinalChange<M>[];
 }
 
 /**
@@ -194,6 +201,7 @@ export class TargetApplier {
       rejected: [],
       committed: [],
       shadowDifferences: [],
+      concurrent: [],
     };
     const encoded: Encoded<M>[] = [];
     for (const change of changes) {
@@ -222,6 +230,7 @@ export class TargetApplier {
         const writes: Encoded<M>[] = [];
         const conflicts: MetConflict<M>[] = [];
         const held: RejectedChange<M>[] = [];
+        const concurrent: FinalChange<M>[] = [];
         let noOps = 0;
         const tableRules = this.rules.forTable(route);
         const byCommitTime = usesCommitTime(tableRules);
@@ -296,6 +305,13 @@ export class TargetApplier {
             !accumulates(tableRules, resolution.conflict.columns)
           )
             settling.add(e.change);
+          // A change with a before-image that the target already holds, though its row was not that
+          // before-image, was made on both sides: the links cannot tell whether they agree.
+          if (
+            resolution.conflict ||
+            (resolution.action === 'none' && e.before !== undefined && now !== undefined)
+          )
+            concurrent.push(e.change);
           if (resolution.conflict)
             conflicts.push({
               change: e.change,
@@ -362,10 +378,11 @@ export class TargetApplier {
         recorded = intents.filter((_, i) => verdicts[i] === 'apply');
         const go = writes.filter((_, i) => verdicts[i] === 'apply');
         for (const statement of this.compile(route, go)) await tx.execute(statement);
-        return { noOps, go: go.length, verdicts, writes, conflicts, held, shadowDifferences };
+        return { noOps, go: go.length, verdicts, writes, conflicts, held, shadowDifferences, concurrent };
       });
       tally.conflicts.push(...outcome.conflicts);
       tally.shadowDifferences.push(...outcome.shadowDifferences);
+      tally.concurrent.push(...outcome.concurrent);
       tally.rejected.push(...outcome.held);
       tally.committed.push(...encoded.map((e) => e.change));
       tally.applied += outcome.go;

@@ -1,27 +1,19 @@
 import type { DbtwinConfig, LinkConfig, SideConfig } from '../config/dbtwin-config.js';
-import type { SourcePosition } from '../core/change-event.js';
 import { DbtwinError } from '../core/dbtwin-error.js';
 import { ErrorCode } from '../core/error-codes.js';
 import { createLogger } from '../core/logger.js';
 import { rowToJson, valueToJson, type JsonRow, type JsonScalar } from '../core/value-json.js';
-import type { DecimalValue, Row, Value } from '../core/values.js';
-import type { EchoStore } from '../echo/echo-store.js';
+import type { Row, Value } from '../core/values.js';
 import { LoopGuard } from '../echo/loop-guard.js';
-import type { FlipVerdict } from '../echo/ping-pong-breaker.js';
 import type { ColumnInfo, TableInfo, TypeCodec } from '../engines/dialect.js';
 import { parseDecimal } from '../engines/numeric-text.js';
+import { retyped, valueFromJson, type JsonInput } from '../translate/json-values.js';
 import type { FinalChange } from '../pipeline/change-collapser.js';
 import { DeadLetterQueue } from '../pipeline/dead-letter-queue.js';
+import { decidedChange, DecidedRowWriter } from '../pipeline/decided-row-writer.js';
 import { TableRouter, type TableRoute } from '../pipeline/table-router.js';
-import {
-  TargetApplier,
-  type ApplyGuard,
-  type ConflictRules,
-  type WriteIntent,
-} from '../pipeline/target-applier.js';
 import { openTargetSide, type TargetSide } from '../pipeline/target-side.js';
 import { ConflictLedger, ledgerTopic, type LedgerDecision, type LedgerEntry } from './conflict-ledger.js';
-import { builtInRuleSet } from './rule-set.js';
 
 /**
  * What the operator decided for a held conflict:
@@ -148,10 +140,9 @@ export async function resolveManualConflict(
     const echoes = loop.echoes;
 
     const writer = (side: SideConfig, resources: TargetSide, linkName: string, incoming: string) => {
-      const applier = new TargetApplier(resources, linkName, side, sameRulesEverywhere(config, incoming));
-      const guard = echoGuard(echoes, side);
+      const decided = new DecidedRowWriter(config, side, resources, linkName, incoming, echoes);
       return async (route: TableRoute, change: FinalChange<null>): Promise<SideWrite> => {
-        const outcome = await applier.apply(route, [change], guard);
+        const outcome = await decided.write(route, [change]);
         const rejected = outcome.rejected[0];
         if (rejected) throw rejected.error;
         const table = `${route.target.schema}.${route.target.name}`;
@@ -172,18 +163,20 @@ export async function resolveManualConflict(
       takeSide = decision.take;
       if (takeSide === from.name) {
         const row = await readRow(source, routes.sourceInfo, keys.source);
-        writes.push(await toTarget(routes.forward, changeOf(keys.source, row, position)));
+        writes.push(await toTarget(routes.forward, decidedChange(keys.source, row, position)));
       } else {
         const row = await readRow(target, routes.targetInfo, keys.target);
-        writes.push(await toSource(routes.backward, changeOf(keys.target, row, position)));
+        writes.push(await toSource(routes.backward, decidedChange(keys.target, row, position)));
       }
     } else {
       kind = 'row';
       const row = operatorRow(decision.rowJson, routes, keys.target, target.codec, source.codec, to.name);
-      writes.push(await toTarget(identityRoute(routes.targetInfo), changeOf(keys.target, row, position)));
+      writes.push(
+        await toTarget(identityRoute(routes.targetInfo), decidedChange(keys.target, row, position)),
+      );
       // The target's stored row goes to the source, so both hold what the target made of the values.
       const stored = await readRow(target, routes.targetInfo, keys.target);
-      writes.push(await toSource(routes.backward, changeOf(keys.target, stored, position)));
+      writes.push(await toSource(routes.backward, decidedChange(keys.target, stored, position)));
     }
 
     // What both sides now hold, in the target table's columns (the form of the ledger's rows).
@@ -347,7 +340,7 @@ function keysOf(conflict: LedgerEntry, routes: Routes, sourceCodec: TypeCodec, t
         { hint: 'the table changed since the conflict; resolve it with dbtwin dlq replay or drop' },
       );
     }
-    const value = fromJson(sourceCodec, column, json);
+    const value = valueFromJson(sourceCodec, column, json);
     source[column.name] = value;
     target[mapped.name] = retyped(targetCodec, mapped, value);
   }
@@ -377,50 +370,6 @@ async function readRow(side: TargetSide, info: TableInfo, key: Row): Promise<Row
     if (raw) return Object.fromEntries(info.columns.map((c) => [c.name, side.codec.decode(raw[c.name], c)]));
   }
   return null;
-}
-
-/** The final change writing `row` (or deleting the key when null), with no before-image: it applies as is. */
-function changeOf(key: Row, row: Row | null, position: SourcePosition): FinalChange<null> {
-  const history = {
-    // No before-image: conflict detection stands aside; the operator has decided.
-    before: undefined,
-    touched: new Set(Object.keys(row ?? key)),
-    commitMs: Date.now(),
-    position,
-  };
-  return row === null
-    ? { ...history, op: 'delete', key, message: null, superseded: 0 }
-    : { ...history, op: 'upsert', key, row, message: null, superseded: 0 };
-}
-
-/** The rules for a decided change: never consulted (no before-image), but the applier needs some. */
-function sameRulesEverywhere(config: DbtwinConfig, incomingSide: string): ConflictRules {
-  const builtIn = builtInRuleSet(Object.keys(config.sides));
-  return {
-    incomingSide,
-    forTable: () => builtIn.defaults,
-    ruleSet: () => builtIn,
-    runFunction: (strategy) => Promise.resolve({ manual: `function ${strategy.module}: not run here` }),
-  };
-}
-
-/**
- * Echo suppression of the writes made here, as the apply stage records it (design §3.2): the
- * fingerprint of each write, before its transaction commits, unless the side excludes dbtwin's writes
- * at capture (then no echo comes back to consume it). Every write goes ahead.
- */
-function echoGuard(echoes: EchoStore, side: SideConfig): ApplyGuard {
-  return {
-    async beforeWrite<M>(_route: TableRoute, writes: readonly WriteIntent<M>[]): Promise<FlipVerdict[]> {
-      if (side.capture.mode === 'none') await echoes.record(writes.map((w) => w.fingerprint));
-      return writes.map(() => 'apply');
-    },
-    async afterRollback<M>(writes: readonly WriteIntent<M>[]): Promise<void> {
-      await echoes.release(writes.map((w) => w.fingerprint));
-    },
-    // Asked only under `lww` by commit time, which the decided change's rules never are.
-    versionsOf: (rowKeys) => Promise.resolve(rowKeys.map(() => undefined)),
-  };
 }
 
 /** A route writing a table's own columns to itself (the operator's row, in the target's columns). */
@@ -470,7 +419,7 @@ function operatorRow(
     const column = columnOf(info, name)!;
     if (column.name in row)
       throw new DbtwinError(ErrorCode.ConfigInvalid, `--row: column ${column.name} is given twice`);
-    row[column.name] = fromJson(targetCodec, column, json);
+    row[column.name] = valueFromJson(targetCodec, column, json);
   }
   for (const pk of info.primaryKey) {
     const expected = key[pk] ?? null;
@@ -501,13 +450,12 @@ function operatorRow(
 }
 
 /** A JSON scalar of the operator's row; numbers stay exact decimals (never through a float). */
-type RowInput = JsonScalar | DecimalValue;
 
 /**
  * Parses `--row`: a JSON object of scalars. Numbers are kept as the exact decimals their text spells
  * (a JSON number through `JSON.parse` would lose digits of a DECIMAL(30,10) or a BIGINT UNSIGNED).
  */
-function parseRow(text: string): Record<string, RowInput> {
+function parseRow(text: string): Record<string, JsonInput> {
   const marker = `\u0000n${Math.random().toString(36).slice(2)}:`;
   let quoted = '';
   const number = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
@@ -544,7 +492,7 @@ function parseRow(text: string): Record<string, RowInput> {
       hint: `e.g. '{"id": 1, "name": "x"}'`,
     });
   }
-  const out: Record<string, RowInput> = {};
+  const out: Record<string, JsonInput> = {};
   for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
     if (typeof value === 'string' && value.startsWith(marker)) {
       out[name] = parseDecimal(value.slice(marker.length))!;
@@ -557,48 +505,6 @@ function parseRow(text: string): Record<string, RowInput> {
     }
   }
   return out;
-}
-
-/**
- * A value of the ledger's JSON form (or the operator's) as the side's codec reads it from the database:
- * encoded for the column (so a value the column cannot hold fails here, naming the column), then
- * decoded. Bytes and bit strings are hex in that form (`valueToJson`), so they are read as hex.
- */
-function fromJson(codec: TypeCodec, column: ColumnInfo, json: RowInput): Value {
-  const probe = tryRetyped(codec, column, '0');
-  const hexText = typeof json === 'string' ? json : undefined;
-  if (probe instanceof Uint8Array || (typeof probe === 'object' && probe?.type === 'bits')) {
-    if (hexText !== undefined) {
-      if (!/^(?:[0-9a-fA-F]{2})*$/.test(hexText)) {
-        throw new DbtwinError(
-          ErrorCode.ValueDoesNotFit,
-          `${column.name}: ${JSON.stringify(hexText.slice(0, 60))} is not hex bytes (${column.columnType} values are written as hex, as dbtwin conflicts list --json shows them)`,
-        );
-      }
-      const bytes = Buffer.from(hexText, 'hex');
-      return probe instanceof Uint8Array
-        ? retyped(codec, column, bytes)
-        : retyped(codec, column, { type: 'bits', bytes, length: column.length ?? bytes.length * 8 });
-    }
-  }
-  return retyped(codec, column, typeof json === 'number' ? numberValue(json) : json);
-}
-
-function numberValue(n: number): Value {
-  return Number.isInteger(n) || !Number.isFinite(n) ? n : (parseDecimal(String(n)) ?? n);
-}
-
-/** The value as the side's database would return it for the column; throws ValueDoesNotFit naming it. */
-function retyped(codec: TypeCodec, column: ColumnInfo, value: Value): Value {
-  return codec.decode(codec.encode(value, column), column);
-}
-
-function tryRetyped(codec: TypeCodec, column: ColumnInfo, value: Value): Value | undefined {
-  try {
-    return retyped(codec, column, value);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

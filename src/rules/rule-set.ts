@@ -107,6 +107,14 @@ export function builtInRuleSet(order: readonly string[]): RuleSet {
   return { hash: 'built-in', defaults, tables: new Map() };
 }
 
+/**
+ * Whether a table keeps counters (`merge` with a `delta` column): its rows cannot be settled by
+ * taking one side's whole row, which would drop the other side's increments.
+ */
+export function keepsCounters(rules: TableRules): boolean {
+  return rules.policy.kind === 'merge' && Object.values(rules.columns).some((s) => s.kind === 'delta');
+}
+
 /** Whether these rules may need the source commit times of rows (`lww` by commit time, or `merge` falling back to it). */
 export function usesCommitTime(rules: TableRules): boolean {
   const p = rules.policy;

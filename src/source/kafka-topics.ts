@@ -50,12 +50,20 @@ export class KafkaTopics {
     try {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const existing = new Set(await admin.listTopics());
         const missing: string[] = [];
-        for (const t of topics) {
-          if (!existing.has(t)) missing.push(t);
-          else if (withData && !(await admin.fetchTopicOffsets(t)).some((o) => BigInt(o.high) > 0n))
-            missing.push(t);
+        try {
+          const existing = new Set(await admin.listTopics());
+          for (const t of topics) {
+            if (!existing.has(t)) missing.push(t);
+            else if (withData && !(await admin.fetchTopicOffsets(t)).some((o) => BigInt(o.high) > 0n))
+              missing.push(t);
+          }
+        } catch (error) {
+          // A topic created a moment ago may have no leader yet ("not the leader for that
+          // topic-partition"): ask again.
+          // kafkajs marks such errors `retriable` (its error classes are not ESM exports).
+          if ((error as { retriable?: unknown }).retriable !== true) throw error;
+          missing.push(...topics);
         }
         if (missing.length === 0) return;
         if (Date.now() > deadline)

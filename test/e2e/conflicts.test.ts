@@ -64,7 +64,9 @@ describe('conflicts: both sides write the same rows', () => {
         `ALTER TABLE ${table} REPLICA IDENTITY FULL`,
       ],
     );
-    const config = await writeLocalConfig([table]);
+    // The convergence check on (the default, written out); DBTWIN_E2E_HEAL=off runs without it, to
+    // see what it does (the few-value runs then end with differing rows).
+    const config = await writeLocalConfig([table], { heal: process.env['DBTWIN_E2E_HEAL'] !== 'off' });
     if (rules !== undefined) {
       const dir = path.join(path.dirname(config), 'rules');
       await mkdir(dir, { recursive: true });
@@ -103,6 +105,7 @@ describe('conflicts: both sides write the same rows', () => {
     seed: number,
     counter = false,
     mode: 'mixed' | 'merge' = 'mixed',
+    values: 'wide' | 'few' = 'wide',
   ) {
     const random = prng(seed);
     const p = (n: number): string => (side === 'mariadb' ? '?' : `$${n}`);
@@ -116,11 +119,13 @@ describe('conflicts: both sides write the same rows', () => {
         const id = 1 + Math.floor(random() * KEYS);
         const r = random();
         const d = Math.floor(random() * 21) - 10;
-        // Values from a wide range: column-level detection compares values, and a value one side
-        // happens to repeat (the other side's before-image) hides a conflict on one link only; that
-        // known limit is documented in the README ("Known limit") and left to verify/repair, not
-        // something this convergence test should trip over by chance.
-        const v = Math.floor(random() * 1_000_000_000);
+        // `wide`: values from a wide range, so every conflict is seen by both links. `few`: four values,
+        // so a side often sets the value the other side's concurrent change started from (A→B→A): one
+        // link sees that conflict and the other does not, and only the convergence check (the row
+        // healer) brings the two sides together again.
+        const v = Math.floor(random() * (values === 'few' ? 4 : 1_000_000_000));
+        const text = (label: string): string =>
+          values === 'few' ? `${side === 'mariadb' ? 'm' : 'p'}${v}` : label;
         if (counter)
           statements.push({
             sql: `UPDATE ${table} SET qty = qty + ${p(1)} WHERE id = ${p(2)}`,
@@ -138,7 +143,7 @@ describe('conflicts: both sides write the same rows', () => {
         else if (mode === 'merge' || (r >= 0.4 && r < 0.8))
           statements.push({
             sql: `UPDATE ${table} SET b = ${p(1)}, updated_at = ${now} WHERE id = ${p(2)}`,
-            params: [`${side}-${done + i}`, id],
+            params: [text(`${side}-${done + i}`), id],
             id,
           });
         else if (r < 0.4)
@@ -150,7 +155,7 @@ describe('conflicts: both sides write the same rows', () => {
         else
           statements.push({
             sql: `UPDATE ${table} SET a = ${p(1)}, b = ${p(2)}, updated_at = ${now} WHERE id = ${p(3)}`,
-            params: [v, `${side}-ab-${done + i}`, id],
+            params: [v, text(`${side}-ab-${done + i}`), id],
             id,
           });
       }
@@ -231,7 +236,12 @@ describe('conflicts: both sides write the same rows', () => {
     return `${JSON.stringify(byType(metric))} decided by ${JSON.stringify(rules)}`;
   }
 
-  const policies: { name: string; rules: string | undefined; mode?: 'merge' }[] = [
+  const policies: {
+    name: string;
+    rules: string | undefined;
+    mode?: 'merge';
+    values?: 'few';
+  }[] = [
     { name: 'priority', rules: undefined },
     {
       name: 'lww_column',
@@ -250,24 +260,36 @@ describe('conflicts: both sides write the same rows', () => {
         'policy: merge\nfallback: priority\norder: [postgres, mariadb]\ncolumns:\n  a: delta\n  b: { prefer: mariadb }\n',
       mode: 'merge',
     },
+    // Four values per column: value coincidences hide conflicts from one link (see hammer).
+    { name: 'priority_few_values', rules: undefined, values: 'few' },
+    {
+      name: 'merge_few_values',
+      rules:
+        'policy: merge\nfallback: priority\norder: [postgres, mariadb]\ncolumns:\n  b: { prefer: mariadb }\n',
+      values: 'few',
+    },
   ];
-  for (const { name, rules, mode } of policies) {
+  for (const { name, rules, mode, values } of policies) {
     it(`${name}${rules ? '' : ' (built-in rules)'}: ${OPS} updates per side on ${KEYS} shared rows converge; ledger = metric`, async () => {
       const { table, config, dbtwin } = await start(name, rules);
       try {
         await Promise.all([
-          hammer(mariadb, 'mariadb', table, OPS, run, false, mode),
-          hammer(postgres, 'postgres', table, OPS, run + 1, false, mode),
+          hammer(mariadb, 'mariadb', table, OPS, run, false, mode, values),
+          hammer(postgres, 'postgres', table, OPS, run + 1, false, mode, values),
         ]);
         await idle(dbtwin);
         const { converged, last } = await convergeLocal(table, mariadb, postgres, CONVERGE_MS);
         const conflicts = await conflictsOf(dbtwin);
-        assert.ok(converged, `tables differ: ${last}\n${await localDifferences(table, mariadb, postgres)}`);
+        const healed = (await dbtwin.status()).convergenceCheck;
+        assert.ok(
+          converged,
+          `tables differ: ${last}\n${await localDifferences(table, mariadb, postgres)}\nconvergence check: ${JSON.stringify(healed)}`,
+        );
         const total = conflicts.reduce((n, c) => n + c.count, 0);
         assert.ok(total > 0, 'the writes did conflict');
         const types = await ledgerMatchesMetric(config, table, conflicts);
         console.log(
-          `# ${name}: ${last}; ${total} conflicts ${types}; ${JSON.stringify(conflicts.map((c) => [c.table, c.type, c.outcome, c.count]))}`,
+          `# ${name}: ${last}; ${total} conflicts ${types}; ${JSON.stringify(conflicts.map((c) => [c.table, c.type, c.outcome, c.count]))}; convergence check ${JSON.stringify(healed)}`,
         );
       } finally {
         await dbtwin.stop();
@@ -359,7 +381,9 @@ describe('conflicts: both sides write the same rows', () => {
         path.join(otherRules, 'default.yaml'),
         'policy: priority\norder: [postgres, mariadb]\n',
       );
-      await writeFile(otherConfig, `${await readFile(config, 'utf8')}\nrules: { dir: other-rules }\n`);
+      // Its own rules folder in place of the first instance's `rules:` (the convergence-check switch).
+      const base = (await readFile(config, 'utf8')).replace(/^rules: .*\n/m, '');
+      await writeFile(otherConfig, `${base}\nrules: { dir: other-rules }\n`);
       other = await DbtwinProcess.start(otherConfig, [P2M]);
       const admins = ['--admin', `127.0.0.1:${dbtwin.adminPort}`, '--admin', `127.0.0.1:${other.adminPort}`];
       let shown = '';

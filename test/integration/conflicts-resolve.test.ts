@@ -3,21 +3,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { loadConfig } from '../../src/config/config-loader.js';
 import type { DbtwinConfig, LinkConfig } from '../../src/config/dbtwin-config.js';
 import { endpointsFromEnv } from '../../src/config/environment.js';
-import { LOCAL_SIDES } from '../../src/config/local-stack.js';
 import { createLogger } from '../../src/core/logger.js';
 import { deadLetterQueueName, QUEUE_PREFIX } from '../../src/core/redis-keys.js';
 import type { EngineDriver } from '../../src/engines/engine-driver.js';
-import { MysqlDriver } from '../../src/engines/mysql/mysql-driver.js';
-import { PostgresDriver } from '../../src/engines/postgres/postgres-driver.js';
 import { DeadLetterQueue } from '../../src/pipeline/dead-letter-queue.js';
 import { LinkPipeline } from '../../src/pipeline/link-pipeline.js';
 import { openTargetSide } from '../../src/pipeline/target-side.js';
@@ -34,13 +28,12 @@ import {
   type TableFixture,
 } from '../support/debezium-fixtures.js';
 import { runCli } from '../support/run-cli.js';
+import { ScratchPair, scratchFixtures } from '../support/scratch-pair.js';
 
 const { redisUrl } = endpointsFromEnv();
 const run = randomUUID().slice(0, 8);
 const prefix = `crtest-${run}`;
 const table = `cr_${run}`;
-const M = { ...LOCAL_SIDES.mariadb.connection, database: 'dbtwin_scratch' };
-const P = { ...LOCAL_SIDES.postgres.connection, database: 'dbtwin_scratch' };
 
 const columns = [
   cols.int64('id', { optional: false }),
@@ -49,23 +42,7 @@ const columns = [
   cols.microTimestamp('seen_at'),
   cols.bytes('payload'),
 ];
-const onMariadb: TableFixture = {
-  connector: 'mariadb',
-  prefix: `${prefix}m`,
-  db: 'dbtwin_scratch',
-  table,
-  keyColumns: ['id'],
-  columns,
-};
-const onPostgres: TableFixture = {
-  connector: 'postgresql',
-  prefix: `${prefix}p`,
-  db: 'dbtwin_scratch',
-  schema: 'public',
-  table,
-  keyColumns: ['id'],
-  columns,
-};
+const { onMariadb, onPostgres } = scratchFixtures(prefix, table, columns);
 
 /** A row as Debezium reports it: decimal as base64 unscaled, timestamp in micros, bytes in base64. */
 function payload(id: number, name: string, cents: bigint, micros: bigint, bytes: number[]): FixtureObject {
@@ -83,7 +60,7 @@ async function rowsOf(driver: EngineDriver, engine: 'mysql' | 'postgres'): Promi
 }
 
 describe('dbtwin conflicts resolve (built CLI; real MariaDB, PostgreSQL, Kafka, Redis)', () => {
-  let dir: string;
+  let pair: ScratchPair;
   let configFile: string;
   let config: DbtwinConfig;
   let mariadb: EngineDriver;
@@ -143,34 +120,12 @@ describe('dbtwin conflicts resolve (built CLI; real MariaDB, PostgreSQL, Kafka, 
   }
 
   before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'dbtwin-resolve-'));
-    configFile = path.join(dir, 'dbtwin.yaml');
-    await writeFile(
-      configFile,
-      `kafka: { brokers: [127.0.0.1:9092], groupPrefix: ${prefix} }
-redis: { url: '${redisUrl}' }
-rules: { dir: ${path.join(dir, 'rules')} }
-sides:
-  mariadb:
-    engine: mysql
-    connection: { host: ${M.host}, port: ${M.port}, user: ${M.user}, password: '${M.password}', database: dbtwin_scratch }
-    topicPrefix: ${onMariadb.prefix}
-    schema: dbtwin_scratch
-    tables: [${table}]
-  postgres:
-    engine: postgres
-    connection: { host: ${P.host}, port: ${P.port}, user: ${P.user}, password: '${P.password}', database: dbtwin_scratch }
-    topicPrefix: ${onPostgres.prefix}
-    schema: public
-    tables: [${table}]
-links:
-  - { from: mariadb, to: postgres }
-  - { from: postgres, to: mariadb }
-`,
-    );
-    config = await loadConfig(configFile);
-    mariadb = await MysqlDriver.connect(M);
-    postgres = await PostgresDriver.connect(P);
+    pair = await ScratchPair.open({
+      prefix,
+      table,
+      extra: (dir) => `rules: { dir: ${path.join(dir, 'rules')} }`,
+    });
+    ({ config, configFile, mariadb, postgres } = pair);
     await mariadb.query(
       `CREATE TABLE ${table} (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, amount DECIMAL(12,2), seen_at DATETIME(6), payload VARBINARY(16)) DEFAULT CHARSET=utf8mb4`,
     );
@@ -220,10 +175,6 @@ links:
   });
 
   after(async () => {
-    await mariadb?.query(`DROP TABLE IF EXISTS ${table}`);
-    await postgres?.query(`DROP TABLE IF EXISTS ${table}`);
-    await mariadb?.close();
-    await postgres?.close();
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
     for (const [from, to] of [
       ['mariadb', 'postgres'],
@@ -236,14 +187,12 @@ links:
       await raw.obliterate({ force: true });
       await raw.close();
     }
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
     const admin = new Kafka({ brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     await admin.deleteTopics({ topics: [ledgerTopic(prefix)] }).catch(() => undefined);
     await admin.disconnect();
-    await rm(dir, { recursive: true, force: true });
+    await pair?.close();
   });
 
   it('the held conflicts are in the ledger (manual) and their changes in the dead-letter queues', async () => {

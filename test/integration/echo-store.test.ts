@@ -94,6 +94,23 @@ describe('echo store (real Redis)', () => {
     assert.deepEqual(reader.state(), { state: 'ok' });
   });
 
+  it('a change read again before its offset was committed (a rebalance) is still an echo, for any reader, until the commit', async () => {
+    const { ns, writer, reader } = await pair();
+    const other = await store(ns, { restoreGraceMs: 200 });
+    const x = row('row-1', 'state-x');
+    const native = row('row-1', 'state-native');
+    const at = (offset: string) => ({ topic: 'side.db.t', partition: 2, offset });
+    await writer.record([x]);
+    assert.deepEqual(await reader.consume([x, native], [at('41'), at('42')]), ['redis', null]);
+    // The batch's commit failed; another process reads offsets 41 and 42 again.
+    assert.deepEqual(await other.consume([x, native], [at('41'), at('42')]), ['redis', null]);
+    // The same state at another offset is a new change: no pending fingerprint, no verdict.
+    assert.deepEqual(await other.consume([x], [at('57')]), [null]);
+    await other.committed('side.db.t', 2, '42');
+    assert.deepEqual(await other.consume([x], [at('41')]), [null], 'a committed offset keeps no verdict');
+    assert.deepEqual(await keysOf(ns, 'echo:verdicts:*'), [], 'nothing left once committed');
+  });
+
   it('answers per fingerprint in one batch, in capture order', async () => {
     const { writer, reader } = await pair();
     await writer.record([row('r1', 'a'), row('r2', 'b')]);

@@ -24,6 +24,8 @@ export async function writeLocalConfig(
     breaker?: { maxFlips: number; windowSeconds: number };
     /** `capture:` of the MariaDB side, as flow YAML: `{ exclusion: gtid-domain, gtidDomainId: 77 }`. */
     mariadbCapture?: string;
+    /** `rules.heal.enabled` (the convergence check); default: not written (the product’s default, on). */
+    heal?: boolean;
   } = {},
 ): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'dbtwin-e2e-'));
@@ -36,7 +38,7 @@ export async function writeLocalConfig(
     `kafka:
   brokers: [127.0.0.1:9092]
   groupPrefix: ${extra.groupPrefix ?? `e2e-${Date.now()}`}
-${extra.breaker ? `breaker: { maxFlips: ${extra.breaker.maxFlips}, windowSeconds: ${extra.breaker.windowSeconds} }\n` : ''}sides:
+${extra.breaker ? `breaker: { maxFlips: ${extra.breaker.maxFlips}, windowSeconds: ${extra.breaker.windowSeconds} }\n` : ''}${extra.heal === undefined ? '' : `rules: { heal: { enabled: ${extra.heal} } }\n`}sides:
   mariadb:
     engine: mysql
     connection: { host: ${m.host}, port: ${m.port}, user: ${m.user}, password: '\${MARIADB_PASSWORD:-${m.password}}', database: ${m.database} }
@@ -188,9 +190,9 @@ export class DbtwinProcess {
   }
 
   /** The `/status` document of the admin endpoint. */
-  async status(): Promise<{ links: LinkStatusDoc[] }> {
+  async status(): Promise<{ links: LinkStatusDoc[]; convergenceCheck?: Record<string, number> }> {
     const response = await fetch(`http://127.0.0.1:${this.adminPort}/status`);
-    return (await response.json()) as { links: LinkStatusDoc[] };
+    return (await response.json()) as { links: LinkStatusDoc[]; convergenceCheck?: Record<string, number> };
   }
 
   /** The counters of one link of this process (throws when the process does not run it). */
@@ -206,7 +208,8 @@ export class DbtwinProcess {
 
   /** SIGTERM and wait for a graceful exit (or SIGKILL with `hard`). */
   async stop(hard = false): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
+    // A process killed by a signal keeps exitCode null and sets signalCode instead.
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
     const exited = new Promise<number | null>((resolve) => this.child.once('exit', (code) => resolve(code)));
     this.child.kill(hard ? 'SIGKILL' : 'SIGTERM');
     return exited;
@@ -359,6 +362,27 @@ export class LocalPair {
     return new LocalPair(await connectLocal('mariadb'), await connectLocal('postgres'));
   }
 
+  /**
+   * `database` on both servers, which no connector captures, with MariaDB's writes kept out of the
+   * binlog (root's `sql_log_bin`; one connection, so the session setting covers every query), so a
+   * running local stack never sees a bulk load.
+   */
+  static async scratch(database: string): Promise<LocalPair> {
+    const mariadb = await dialectFor('mysql').createDriver({
+      ...LOCAL_SIDES.mariadb.connection,
+      database,
+      user: process.env['MARIADB_ROOT_USER'] ?? 'root',
+      password: process.env['MARIADB_ROOT_PASSWORD'] ?? '',
+      poolSize: 1,
+    });
+    await mariadb.query('SET SESSION sql_log_bin = 0');
+    const postgres = await dialectFor('postgres').createDriver({
+      ...LOCAL_SIDES.postgres.connection,
+      database,
+    });
+    return new LocalPair(mariadb, postgres);
+  }
+
   /** Creates the types table (`test/support/types-table.ts`) on both sides. */
   async createTypesTable(table: string): Promise<void> {
     this.created.push(table);
@@ -366,15 +390,20 @@ export class LocalPair {
     for (const ddl of typesTableDdl('postgres', table)) await this.postgres.query(ddl);
   }
 
-  /** Runs the DDL on each side and drops the table in `close`. */
+  /**
+   * Runs each side's statements in order, both sides at once (a bulk load takes as long as the
+   * slower side, not both), and drops the table in `close`.
+   */
   async createTable(
     table: string,
-    mariadbDdl: readonly string[],
-    postgresDdl: readonly string[],
+    mariadbSql: readonly string[],
+    postgresSql: readonly string[],
   ): Promise<void> {
     this.created.push(table);
-    for (const ddl of mariadbDdl) await this.mariadb.query(ddl);
-    for (const ddl of postgresDdl) await this.postgres.query(ddl);
+    const runAll = async (driver: EngineDriver, statements: readonly string[]): Promise<void> => {
+      for (const sql of statements) await driver.query(sql);
+    };
+    await Promise.all([runAll(this.mariadb, mariadbSql), runAll(this.postgres, postgresSql)]);
   }
 
   async close(): Promise<void> {

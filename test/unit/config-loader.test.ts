@@ -199,7 +199,7 @@ admin: { host: 0.0.0.0, port: 0 }
       ],
     );
     assert.deepEqual(problemsOf(`colour: blue\n${VALID}`), [
-      'dbtwin.yaml:1:1: colour: unknown key "colour"; expected one of kafka, redis, echo, rules, breaker, admin, sides, links',
+      'dbtwin.yaml:1:1: colour: unknown key "colour"; expected one of kafka, redis, echo, rules, breaker, admin, cutover, sides, links',
     ]);
   });
 

@@ -115,7 +115,10 @@ const quotedNames: TableInfo = {
 
 const TABLES = [singleKey, compositeKey, allKey, everyType, quotedNames];
 
-/** Every statement the compiler makes for a table: full and key-only upserts, deletes, small and split selects. */
+/**
+ * Every statement the compiler makes for a table: full and key-only upserts, deletes, small and split
+ * selects, the first and a later keyset page (all columns and key only), and the row count.
+ */
 function statementsFor(table: TableInfo): CompiledStatement[] {
   const compiler = new OracleSqlCompiler();
   const all = table.columns.map((c) => c.name);
@@ -134,6 +137,10 @@ function statementsFor(table: TableInfo): CompiledStatement[] {
       table,
       Array.from({ length: 1001 }, (_, i) => keyOf(i)),
     ),
+    compiler.selectPage(table, { limit: 500 }),
+    compiler.selectPage(table, { limit: 500, after: keyOf(1) }),
+    compiler.selectPage(table, { limit: 500, after: keyOf(1), keyOnly: true }),
+    compiler.countRows(table),
   ];
 }
 
@@ -144,9 +151,9 @@ function assertParses(sql: string): void {
 
 describe('generated Oracle SQL parses with the PL/SQL grammar', () => {
   for (const table of TABLES) {
-    it(`${table.schema}.${table.name}: every upsert, delete and select`, () => {
+    it(`${table.schema}.${table.name}: every upsert, delete, select, page and count`, () => {
       const statements = statementsFor(table);
-      assert.ok(statements.length >= 6);
+      assert.ok(statements.length >= 10);
       for (const statement of statements) assertParses(statement.sql);
     });
   }

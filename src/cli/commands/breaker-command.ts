@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/config-loader.js';
+import { loadConfig } from '../../config/config-loader.js';
 import { DbtwinError } from '../../core/dbtwin-error.js';
 import { ErrorCode } from '../../core/error-codes.js';
 import { createLogger } from '../../core/logger.js';
 import { redisAddress } from '../../core/redis-connection.js';
 import { LoopGuard } from '../../echo/loop-guard.js';
 import type { QuarantinedRow } from '../../echo/ping-pong-breaker.js';
+import { configOption } from '../config-option.js';
 
 /**
  * `dbtwin breaker list|release`: the rows the ping-pong breaker quarantined (design §3.5), with the
@@ -19,7 +20,7 @@ export function registerBreakerCommand(program: Command): void {
   breaker
     .command('list')
     .description('list quarantined rows with the history of changes that tripped the breaker, newest first')
-    .option('-c, --config <file>', 'configuration file', process.env['DBTWIN_CONFIG'] ?? DEFAULT_CONFIG_FILE)
+    .addOption(configOption())
     .option('--json', 'print them as one JSON array')
     .action(async (opts: { config: string; json?: boolean }) => {
       await withBreaker(opts.config, async (guard) => {
@@ -37,7 +38,7 @@ export function registerBreakerCommand(program: Command): void {
     .command('release')
     .description('let a quarantined row flow again (then `dbtwin dlq replay` applies what was held back)')
     .argument('<rowId>', 'the row id `breaker list` shows')
-    .option('-c, --config <file>', 'configuration file', process.env['DBTWIN_CONFIG'] ?? DEFAULT_CONFIG_FILE)
+    .addOption(configOption())
     .action(async (rowId: string, opts: { config: string }) => {
       await withBreaker(opts.config, async (guard) => {
         if (await guard.breaker.release(rowId)) {

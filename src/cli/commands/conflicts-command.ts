@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/config-loader.js';
+import { loadConfig } from '../../config/config-loader.js';
 import { DbtwinError } from '../../core/dbtwin-error.js';
 import { ErrorCode } from '../../core/error-codes.js';
 import { ConflictLedger, ledgerTopic, type LedgerEntry } from '../../rules/conflict-ledger.js';
 import { resolveManualConflict, type ManualDecision } from '../../rules/manual-resolution.js';
+import { configOption } from '../config-option.js';
 
 interface ListOptions {
   config: string;
@@ -40,7 +41,7 @@ export function registerConflictsCommand(program: Command): void {
     .description(
       'list conflicts, newest last: time, link, table, key, type, outcome, rule, id (resolutions too)',
     )
-    .option('-c, --config <file>', 'configuration file', process.env['DBTWIN_CONFIG'] ?? DEFAULT_CONFIG_FILE)
+    .addOption(configOption())
     .option('-l, --link <from->to>', 'only this link')
     .option('-t, --table <name>', 'only this target table (name or schema.name)')
     .option(
@@ -92,7 +93,7 @@ export function registerConflictsCommand(program: Command): void {
       '<id>',
       'conflict id, as `conflicts list --outcome manual` shows it (<link>|<topic>/<partition>/<offset>)',
     )
-    .option('-c, --config <file>', 'configuration file', process.env['DBTWIN_CONFIG'] ?? DEFAULT_CONFIG_FILE)
+    .addOption(configOption())
     .option(
       '--take <side>',
       "this side's current row wins and is written to the other side (absent there: the row is deleted on both)",

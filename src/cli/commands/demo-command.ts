@@ -11,6 +11,7 @@ import { DeadLetterQueue } from '../../pipeline/dead-letter-queue.js';
 import { LinkRunner } from '../../pipeline/link-runner.js';
 import { LoopGuard } from '../../echo/loop-guard.js';
 import { createDemoTable, DEMO_TABLE } from '../demo-table.js';
+import { configOption } from '../config-option.js';
 
 const TABLE = DEMO_TABLE;
 type DemoSide = 'mariadb' | 'postgres';
@@ -37,11 +38,7 @@ export function registerDemoCommand(program: Command): void {
     .description(
       'live demo on the local stack: rows changed on MariaDB and on PostgreSQL arrive on the other side',
     )
-    .option(
-      '-c, --config <file>',
-      'configuration with sides mariadb and postgres',
-      process.env['DBTWIN_CONFIG'] ?? 'dbtwin.yaml',
-    )
+    .addOption(configOption('configuration with sides mariadb and postgres'))
     .option('--seconds <n>', 'how long to wait for each change to arrive', '60')
     .option('--follow', 'keep replicating after the script (Ctrl-C to stop); change demo_accounts yourself')
     .option('--admin-port <port>', 'admin HTTP port (0 = any free port; default from the config)')

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/config-loader.js';
+import { loadConfig } from '../../config/config-loader.js';
 import type { DbtwinConfig, LinkConfig } from '../../config/dbtwin-config.js';
 import { DbtwinError } from '../../core/dbtwin-error.js';
 import { ErrorCode } from '../../core/error-codes.js';
 import { DeadLetterQueue, type StoredDeadLetter } from '../../pipeline/dead-letter-queue.js';
 import { replayDeadLetters } from '../../pipeline/dead-letter-replay.js';
+import { configOption } from '../config-option.js';
 
 interface CommonOptions {
   config: string;
@@ -80,11 +81,7 @@ export function registerDlqCommand(program: Command): void {
 
 function withCommonOptions(command: Command): Command {
   return command
-    .option(
-      '-c, --config <file>',
-      'configuration file (env DBTWIN_CONFIG)',
-      process.env['DBTWIN_CONFIG'] ?? DEFAULT_CONFIG_FILE,
-    )
+    .addOption(configOption())
     .option(
       '-l, --link <from->to>',
       'the link, as <from>-><to> (default: the only link of the configuration)',

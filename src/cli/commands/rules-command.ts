@@ -1,12 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import {
-  ConfigInvalidError,
-  DEFAULT_CONFIG_FILE,
-  formatConfigProblem,
-  loadConfig,
-} from '../../config/config-loader.js';
+import { ConfigInvalidError, formatConfigProblem, loadConfig } from '../../config/config-loader.js';
 import type { DbtwinConfig } from '../../config/dbtwin-config.js';
 import { formatYamlProblem } from '../../config/yaml-problems.js';
 import { createLogger } from '../../core/logger.js';
@@ -22,6 +17,7 @@ import { loadRuleTestCases, RuleTestCasesInvalidError } from '../../rules/rule-t
 import { formatRuleTestReport } from '../../rules/rule-test-report.js';
 import { loadRulesUnderTest } from '../../rules/rule-test-rules.js';
 import { runRuleTests } from '../../rules/rule-test-runner.js';
+import { configOption } from '../config-option.js';
 
 interface CheckOptions {
   config: string;
@@ -48,25 +44,11 @@ export function registerRulesCommand(program: Command): void {
       'validate conflict rule files: schema, sides, and the tables and columns they name (live catalog unless --offline); prints every problem as file:line:col: key: message',
     )
     .argument('[dir]', 'rules folder', DEFAULT_RULES_DIR)
-    .option(
-      '-c, --config <file>',
-      'configuration naming the sides and tables (env DBTWIN_CONFIG)',
-      process.env['DBTWIN_CONFIG'] ?? DEFAULT_CONFIG_FILE,
-    )
+    .addOption(configOption('configuration naming the sides and tables'))
     .option('--offline', 'do not connect to the sides: check table names against the configuration only')
     .action(async (dir: string, opts: CheckOptions) => {
-      let config: DbtwinConfig;
-      try {
-        config = await loadConfig(opts.config);
-      } catch (error) {
-        if (!(error instanceof ConfigInvalidError)) throw error;
-        for (const problem of error.problems) console.error(formatConfigProblem(problem));
-        console.error(
-          `dbtwin: [${error.code}] ${opts.config} is invalid; dbtwin config check ${opts.config}`,
-        );
-        process.exitCode = 1;
-        return;
-      }
+      const config = await configOrReport(opts.config);
+      if (!config) return;
       const catalog = opts.offline ? undefined : new LiveCatalog(config);
       try {
         const loaded = await loadRuleSet(dir, {
@@ -99,11 +81,7 @@ export function registerRulesCommand(program: Command): void {
       'run cases of concurrent changes through the conflict rules in both directions; prints each decision and the rule that made it, and exits 1 when a case diverges, misses its expect, or the cases or rules are invalid',
     )
     .argument('<cases>', 'cases file (YAML; rules/examples/cases.yaml shows the form)')
-    .option(
-      '-c, --config <file>',
-      'configuration naming the sides, their engines and the rules folder (env DBTWIN_CONFIG)',
-      process.env['DBTWIN_CONFIG'] ?? DEFAULT_CONFIG_FILE,
-    )
+    .addOption(configOption('configuration naming the sides, their engines and the rules folder'))
     .option('--rules <dir>', "rules folder (default: the configuration's rules.dir)")
     .option('--json', 'print the results as JSON')
     .action(async (casesFile: string, opts: TestOptions) => {
@@ -111,18 +89,26 @@ export function registerRulesCommand(program: Command): void {
     });
 }
 
-/** `dbtwin rules test`: see its description. Sets the exit code; throws only DbtwinErrors it does not report itself. */
-async function rulesTest(casesFile: string, opts: TestOptions): Promise<void> {
-  let config: DbtwinConfig;
+/**
+ * The configuration, or undefined after printing each of its problems (`file:line:col`) and setting
+ * exit code 1: the rules commands report an invalid configuration the way they report rule files.
+ */
+async function configOrReport(file: string): Promise<DbtwinConfig | undefined> {
   try {
-    config = await loadConfig(opts.config);
+    return await loadConfig(file);
   } catch (error) {
     if (!(error instanceof ConfigInvalidError)) throw error;
     for (const problem of error.problems) console.error(formatConfigProblem(problem));
-    console.error(`dbtwin: [${error.code}] ${opts.config} is invalid; dbtwin config check ${opts.config}`);
+    console.error(`dbtwin: [${error.code}] ${file} is invalid; dbtwin config check ${file}`);
     process.exitCode = 1;
-    return;
+    return undefined;
   }
+}
+
+/** `dbtwin rules test`: see its description. Sets the exit code; throws only DbtwinErrors it does not report itself. */
+async function rulesTest(casesFile: string, opts: TestOptions): Promise<void> {
+  const config = await configOrReport(opts.config);
+  if (!config) return;
   const sides = Object.fromEntries(Object.values(config.sides).map((s) => [s.name, s.engine]));
   // The configuration's folder (absolute) reads as `rules/…` in the rule texts when it is under the working directory.
   const configured = path.relative(process.cwd(), config.rules.dir);

@@ -1,7 +1,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { AdminServer } from '../../admin/admin-server.js';
+import { adminAddressOf } from '../../admin/admin-address.js';
+import { AdminServer, type AdminEndpoint } from '../../admin/admin-server.js';
+import { DASHBOARD_CUTOVER_MOVES, DashboardData } from '../../admin/dashboard-data.js';
+import { ConsumerLag } from '../../source/consumer-lag.js';
+import { LinkHistory } from '../../admin/link-history.js';
+import { CutoverRegistry } from '../../cutover/cutover-registry.js';
+import { CutoverRoute } from '../../cutover/cutover-route.js';
 import { DbtwinError } from '../../core/dbtwin-error.js';
 import { ErrorCode } from '../../core/error-codes.js';
 import { createLogger } from '../../core/logger.js';
@@ -13,32 +19,52 @@ import { LoopGuard } from '../../echo/loop-guard.js';
 import { ConflictLedger, ledgerTopic } from '../../rules/conflict-ledger.js';
 import { RulesRuntime } from '../../rules/rules-runtime.js';
 import { RulesHashRegistry } from '../../cluster/rules-hash-registry.js';
+import { InstanceRegistry, type InstanceReport } from '../../cluster/instance-registry.js';
+import { PauseControl, type PausedLinks } from '../../cluster/pause-control.js';
+import { RowHealer } from '../../rules/row-healer.js';
+import { configOption } from '../config-option.js';
 
 /**
  * `dbtwin run [--link <from>-><to>]…`: runs every link of the configuration (or the named ones) in this
  * process until SIGINT/SIGTERM, then stops gracefully: each link finishes its batch, commits, leaves
- * its consumer group. Several processes running the same links share the partitions.
+ * its consumer group. Several processes running the same links share the partitions (design §7): each
+ * registers itself in Redis (`InstanceRegistry`, what `dbtwin status` lists) and follows the links
+ * paused for the whole deployment (`PauseControl`, `dbtwin pause|resume`).
  */
 export function registerRunCommand(program: Command): void {
   program
     .command('run')
     .description('run the replication links of the configuration (all, or those named with --link)')
-    .option('-c, --config <file>', 'configuration file', process.env['DBTWIN_CONFIG'] ?? 'dbtwin.yaml')
+    .addOption(configOption())
     .option('-l, --link <name...>', 'only these links, as <from>-><to>')
     .option('--admin-port <port>', 'admin HTTP port (0 = any free port; default from the config)')
+    .option(
+      '--instance <name>',
+      'the application instance this sidecar serves: GET /route answers the side it writes to (dbtwin cutover); default $DBTWIN_INSTANCE',
+      process.env['DBTWIN_INSTANCE'] || undefined,
+    )
     .option(
       '--shadow <dir>',
       'candidate rules: evaluated beside the live ones on every conflict and never applied; each decision that would differ is logged ("shadow rules would decide differently") and counted (dbtwin_shadow_differences_total)',
     )
-    .action(async (opts: { config: string; link?: string[]; adminPort?: string; shadow?: string }) => {
-      const config = await loadConfig(opts.config);
-      await runLinks(
-        config,
-        selectLinks(config, opts.link),
-        opts.adminPort === undefined ? config.admin.port : Number(opts.adminPort),
-        opts.shadow,
-      );
-    });
+    .action(
+      async (opts: {
+        config: string;
+        link?: string[];
+        adminPort?: string;
+        shadow?: string;
+        instance?: string;
+      }) => {
+        const config = await loadConfig(opts.config);
+        await runLinks(
+          config,
+          selectLinks(config, opts.link),
+          opts.adminPort === undefined ? config.admin.port : Number(opts.adminPort),
+          opts.shadow,
+          opts.instance,
+        );
+      },
+    );
 }
 
 function selectLinks(config: DbtwinConfig, names: readonly string[] | undefined): LinkConfig[] {
@@ -59,6 +85,7 @@ async function runLinks(
   links: readonly LinkConfig[],
   adminPort: number,
   shadowDir?: string,
+  appInstance?: string,
 ): Promise<void> {
   const logger = createLogger('dbtwin');
   const runners: LinkRunner[] = [];
@@ -69,25 +96,74 @@ async function runLinks(
   let rules: RulesRuntime | undefined;
   let shadow: RulesRuntime | undefined;
   let registry: RulesHashRegistry | undefined;
+  let cluster: InstanceRegistry | undefined;
+  let healer: RowHealer | undefined;
+  let unwatch: (() => void) | undefined;
+  let paused: PausedLinks = new Map();
   let ready = false;
+  let instance = '';
+  // The admin dashboard (/dashboard): lag and throughput per link sampled by this process, the rest
+  // read from Redis at each poll.
+  const dashboardLag = new ConsumerLag(config.kafka.brokers, 'dbtwin-dashboard');
+  const cutover = new CutoverRegistry(loop.redis, config.kafka.groupPrefix);
+  // GET /route: the side this sidecar's application instance writes to (dbtwin cutover).
+  const route =
+    appInstance === undefined
+      ? undefined
+      : new CutoverRoute(
+          cutover,
+          appInstance,
+          config.cutover.initialSide,
+          `dbtwin run ${os.hostname()}:${process.pid}`,
+          logger,
+        );
+  const routeEndpoint: AdminEndpoint = () =>
+    route?.reply() ?? {
+      code: 404,
+      body: { error: 'this dbtwin run serves no application instance: start it with --instance <name>' },
+    };
+  const history = new LinkHistory(() => runners.map((r) => r.status()), {
+    lag: (groups) => dashboardLag.measure(groups),
+  });
+  const dashboard = new DashboardData({
+    links: () => runners.map((r) => r.status()),
+    history,
+    instance: () => instance,
+    // `sinks` is filled in the order of `links` as they open.
+    deadLetters: async (link) => {
+      const sink = sinks[links.findIndex((l) => l.name === link)];
+      if (!sink) throw new Error(`link ${link} is not open yet`);
+      return sink.count();
+    },
+    quarantined: () => loop.breaker.list(),
+    cluster: () => InstanceRegistry.list(loop.redis, config.kafka.groupPrefix),
+    // Only the newest moves are shown: no need to read the registry's whole history every 2 s.
+    cutover: { status: () => cutover.status(DASHBOARD_CUTOVER_MOVES) },
+  });
   const admin = new AdminServer(
     {
       ready: () => ready,
       status: () => ({
         config: config.file,
         pid: process.pid,
+        instance,
         rules: rules
           ? { ...rules.status(), ...(registry ? { cluster: registry.snapshot() } : {}) }
           : undefined,
         ...(shadow ? { shadowRules: shadow.status() } : {}),
+        ...(healer ? { convergenceCheck: healer.counts } : {}),
         links: runners.map((r) => r.status()),
       }),
       links: () => runners.map((r) => r.status()),
+      convergence: () => healer?.counts,
+      endpoints: new Map([...dashboard.endpoints(), ['/route', routeEndpoint]]),
     },
     adminPort,
     config.admin.host,
   );
   const port = await admin.start();
+  instance = `${os.hostname()}:${process.pid}:${port}`;
+  history.start();
   logger.info({ adminPort: port, links: links.map((l) => l.name) }, 'dbtwin starting');
 
   let stopping: Promise<void> | undefined;
@@ -95,11 +171,18 @@ async function runLinks(
     (stopping ??= (async () => {
       logger.info({ signal }, 'stopping: finishing batches, committing, leaving groups');
       ready = false;
+      unwatch?.();
+      await history.stop();
+      await dashboardLag.close();
       await Promise.allSettled(runners.map((r) => r.stop()));
+      await healer?.stop();
       await Promise.allSettled(sinks.map((s) => s.close()));
+      // Deregistered after the links left their groups (their partitions are gone from the record by
+      // then) and before the Redis connection closes.
+      await cluster?.stop();
+      await registry?.stop();
       await loop.close();
       await ledger.close().catch(() => undefined);
-      await registry?.stop();
       await rules?.close();
       await shadow?.close();
       await admin.stop();
@@ -130,12 +213,69 @@ async function runLinks(
       logger,
     );
     await registry.start();
+    const registered = new InstanceRegistry(
+      loop.redis,
+      config.kafka.groupPrefix,
+      instance,
+      (): InstanceReport => ({
+        admin: advertisedAdmin(config.admin.host, port),
+        host: os.hostname(),
+        pid: process.pid,
+        config: config.file,
+        links: runners.map((r) => {
+          const s = r.status();
+          return {
+            link: s.link,
+            group: s.group,
+            topics: s.topics,
+            state: s.state,
+            partitions: s.partitions,
+            ...(s.waitingFor ? { waitingFor: s.waitingFor } : {}),
+          };
+        }),
+        rulesHash: live.status().hash,
+        health: { ready, echo: loop.echoes.state() },
+      }),
+      logger,
+    );
+    cluster = registered;
+    await registered.start();
+    await route?.start();
+    paused = await new PauseControl(loop.redis, config.kafka.groupPrefix).list().catch((error: unknown) => {
+      logger.warn(
+        { err: error },
+        'could not read the paused links from Redis; starting every link unpaused until Redis answers',
+      );
+      return new Map();
+    });
+    if (paused.size > 0)
+      logger.info({ paused: Object.fromEntries(paused) }, 'links paused for the deployment (dbtwin resume)');
+    unwatch = new PauseControl(loop.redis, config.kafka.groupPrefix).watch(
+      (now) => {
+        paused = now;
+        for (const r of runners) r.setPause(now.get(r.link.name));
+        registered.touch();
+      },
+      logger,
+      undefined,
+      paused,
+    );
     const source = shadow ? { ...rules.source, shadow: shadow.source } : rules.source;
+    if (config.rules.heal.enabled) {
+      healer = new RowHealer(config, loop.redis, loop.echoes, loop.states, live.source.current, logger, {
+        quietMs: config.rules.heal.quietMs,
+      });
+      healer.start();
+    }
+    const checker = healer;
     for (const link of links) {
       const sink = DeadLetterQueue.forLink(config, link);
       sinks.push(sink);
       const runner = await LinkRunner.open(config, link, sink, logger, loop, source);
       runner.pipeline.onConflicts = (conflicts) => ledger.publish(link, conflicts);
+      if (checker) runner.pipeline.onSuspects = (rows) => checker.schedule(link.name, rows);
+      runner.onChange = () => registered.touch();
+      runner.setPause(paused.get(link.name));
       runners.push(runner);
       await runner.start();
     }
@@ -144,5 +284,16 @@ async function runLinks(
     throw error;
   }
   ready = true;
+  cluster.touch();
   await stopped;
+}
+
+/**
+ * The admin URL other hosts reach this process by: the bind address, or this host's name when it
+ * binds every address (`0.0.0.0`, `::`, as in containers), where the loopback would name the reader's
+ * own host.
+ */
+function advertisedAdmin(host: string, port: number): string {
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '[::]';
+  return adminAddressOf(wildcard ? os.hostname() : host, port).url;
 }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { EngineName } from '../../core/change-event.js';
 import { DbtwinError } from '../../core/dbtwin-error.js';
 import { ErrorCode } from '../../core/error-codes.js';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/config-loader.js';
+import { loadConfig } from '../../config/config-loader.js';
 import type { DbtwinConfig, SideConfig } from '../../config/dbtwin-config.js';
 import type { SchemaTable } from '../../engines/dialect.js';
 import { dialectFor } from '../../engines/dialect-registry.js';
@@ -18,6 +18,7 @@ import {
 } from '../../translate/mapping-file.js';
 import { checkSchema, type CheckReport, type RoundTripProblem } from '../../translate/schema-checker.js';
 import { translateSchema } from '../../translate/schema-translator.js';
+import { configOption } from '../config-option.js';
 
 const ENGINES: readonly EngineName[] = ['mysql', 'postgres', 'oracle'];
 
@@ -147,7 +148,7 @@ export function registerSchemaCommand(program: Command): void {
 
 function withCommon(command: Command): Command {
   return command
-    .option('-c, --config <file>', 'configuration file', process.env['DBTWIN_CONFIG'] ?? DEFAULT_CONFIG_FILE)
+    .addOption(configOption())
     .requiredOption('--from <side>', 'the side whose tables are read')
     .requiredOption(
       '--to <side|engine>',

@@ -6,15 +6,10 @@ import {
   namedKeysFromIndexRows,
   nonEmptyField,
   textField,
+  ALIASED_FOREIGN_KEY_FIELDS,
+  foreignKeyFromRows,
 } from '../catalog-rows.js';
-import type {
-  ColumnInfo,
-  ForeignKeyInfo,
-  IndexInfo,
-  Introspector,
-  SchemaTable,
-  TableInfo,
-} from '../dialect.js';
+import type { ColumnInfo, IndexInfo, Introspector, SchemaTable, TableInfo } from '../dialect.js';
 import type { EngineDriver } from '../engine-driver.js';
 
 const TABLE_TYPES = "('BASE TABLE', 'SYSTEM VERSIONED')";
@@ -159,7 +154,13 @@ export class MysqlIntrospector implements Introspector {
       uniqueKeys: keys.uniqueKeyInfo.map((k) => k.columns),
       ...(keys.primaryKeyName === undefined ? {} : { primaryKeyName: keys.primaryKeyName }),
       uniqueKeyInfo: keys.uniqueKeyInfo,
-      foreignKeys: groupRows(fkRows, 'name').map(toForeignKey),
+      foreignKeys: groupRows(fkRows, 'name').map((parts) =>
+        // KEY_COLUMN_USAGE rows in ORDINAL_POSITION order, with REFERENTIAL_CONSTRAINTS' rules.
+        foreignKeyFromRows(parts, ALIASED_FOREIGN_KEY_FIELDS, (first) => ({
+          onDelete: foreignKeyAction(textField(first, 'delete_rule')),
+          onUpdate: foreignKeyAction(textField(first, 'update_rule')),
+        })),
+      ),
       indexes: secondaryIndexes(indexRows),
       checks: checkRows
         .filter((r) => !isJsonCheck(textField(r, 'clause'), jsonColumns))
@@ -270,20 +271,6 @@ function secondaryIndexes(rows: readonly Record<string, unknown>[]): IndexInfo[]
         };
       }),
     }));
-}
-
-/** One foreign key from its KEY_COLUMN_USAGE rows (in ORDINAL_POSITION order). */
-function toForeignKey(parts: readonly Record<string, unknown>[]): ForeignKeyInfo {
-  const first = parts[0]!;
-  return {
-    name: textField(first, 'name') ?? '',
-    columns: parts.map((p) => textField(p, 'column_name') ?? ''),
-    refSchema: textField(first, 'ref_schema') ?? '',
-    refTable: textField(first, 'ref_table') ?? '',
-    refColumns: parts.map((p) => textField(p, 'ref_column') ?? ''),
-    onDelete: foreignKeyAction(textField(first, 'delete_rule')),
-    onUpdate: foreignKeyAction(textField(first, 'update_rule')),
-  };
 }
 
 /** MariaDB's own `json_valid(`col`)` check on a column it reports as JSON. */

@@ -1,13 +1,5 @@
-import { foreignKeyAction, groupRows, textField } from '../catalog-rows.js';
-import type {
-  ColumnInfo,
-  ForeignKeyInfo,
-  IndexInfo,
-  Introspector,
-  KeyInfo,
-  SchemaTable,
-  TableInfo,
-} from '../dialect.js';
+import { foreignKeyAction, foreignKeyFromRows, groupRows, textField } from '../catalog-rows.js';
+import type { ColumnInfo, IndexInfo, Introspector, KeyInfo, SchemaTable, TableInfo } from '../dialect.js';
 import type { EngineSession } from '../engine-driver.js';
 import { normalizeOracleType } from './oracle-type-codec.js';
 
@@ -166,7 +158,20 @@ export class OracleIntrospector implements Introspector {
       uniqueKeys: uniqueKeyInfo.map((k) => k.columns),
       ...(loaded.primaryKeyName === undefined ? {} : { primaryKeyName: loaded.primaryKeyName }),
       uniqueKeyInfo,
-      foreignKeys: groupRows(fkRows, 'CONSTRAINT_NAME').map(toForeignKey),
+      foreignKeys: groupRows(fkRows, 'CONSTRAINT_NAME').map((parts) =>
+        // ALL_CONS_COLUMNS rows in POSITION order; Oracle has no ON UPDATE.
+        foreignKeyFromRows(
+          parts,
+          {
+            name: 'CONSTRAINT_NAME',
+            column: 'COLUMN_NAME',
+            refSchema: 'R_OWNER',
+            refTable: 'R_TABLE_NAME',
+            refColumn: 'R_COLUMN_NAME',
+          },
+          (first) => ({ onDelete: foreignKeyAction(textField(first, 'DELETE_RULE')), onUpdate: 'no action' }),
+        ),
+      ),
       indexes,
       checks: checkRows
         .map((r) => ({
@@ -314,20 +319,6 @@ function toIndex(parts: readonly Record<string, unknown>[]): IndexInfo | undefin
     columns.push({ name, ...(textField(p, 'DESCEND') === 'DESC' ? { descending: true } : {}) });
   }
   return { name: textField(parts[0]!, 'INDEX_NAME') ?? '', columns };
-}
-
-/** One foreign key from its rows (in POSITION order). */
-function toForeignKey(parts: readonly Record<string, unknown>[]): ForeignKeyInfo {
-  const first = parts[0]!;
-  return {
-    name: textField(first, 'CONSTRAINT_NAME') ?? '',
-    columns: parts.map((p) => textField(p, 'COLUMN_NAME') ?? ''),
-    refSchema: textField(first, 'R_OWNER') ?? '',
-    refTable: textField(first, 'R_TABLE_NAME') ?? '',
-    refColumns: parts.map((p) => textField(p, 'R_COLUMN_NAME') ?? ''),
-    onDelete: foreignKeyAction(textField(first, 'DELETE_RULE')),
-    onUpdate: 'no action',
-  };
 }
 
 function text(v: unknown): string {

@@ -1,6 +1,14 @@
 import { DbtwinError } from '../../core/dbtwin-error.js';
 import { ErrorCode } from '../../core/error-codes.js';
-import type { ColumnInfo, CompiledStatement, SelectOptions, SqlCompiler, TableInfo } from '../dialect.js';
+import { compilePage, countRowsStatement } from '../base-sql-compiler.js';
+import type {
+  ColumnInfo,
+  CompiledStatement,
+  PageOptions,
+  SelectOptions,
+  SqlCompiler,
+  TableInfo,
+} from '../dialect.js';
 import { bindExpression, readExpression } from './oracle-type-codec.js';
 
 /** Oracle refuses more than 1000 expressions in one IN list (ORA-01795). */
@@ -19,6 +27,8 @@ export const ORACLE_MAX_BINDS = 65_535;
  * - delete by key: one `many` statement (cut the same way).
  * - select by keys: one `single` statement per 65 535 binds, `(a, b) IN ((…), …)` split into
  *   OR-ed lists of at most 1000 tuples.
+ * - select a page (keyset pagination): the expanded key predicate `a > :1 OR (a = :2 AND b > :3)`
+ *   (Oracle has no row comparison) and `FETCH FIRST :n ROWS ONLY`.
  * Each bind is wrapped in the conversion its column needs (`TO_NUMBER(:1)`, `TO_TIMESTAMP(:2, '…')`;
  * see `bindExpression` in the codec), and temporal columns are read through `TO_CHAR`, so values
  * stay exact in both directions. Identifiers are always quoted exactly as the catalog stores them.
@@ -101,13 +111,7 @@ export class OracleSqlCompiler implements SqlCompiler {
     if (keys.length === 0) return [];
     const pk = primaryKey(table);
     checkWidth(table, keys, pk.length, 'select');
-    const list = table.columns
-      .map((c) => {
-        const quoted = this.quoteIdentifier(c.name);
-        const read = readExpression(c, quoted);
-        return read === quoted ? quoted : `${read} AS ${quoted}`;
-      })
-      .join(', ');
+    const list = table.columns.map((c) => this.selectColumn(c)).join(', ');
     const target =
       pk.length === 1
         ? this.quoteIdentifier(pk[0]!.name)
@@ -132,6 +136,34 @@ export class OracleSqlCompiler implements SqlCompiler {
       });
     }
     return statements;
+  }
+
+  selectPage(table: TableInfo, options: PageOptions): CompiledStatement {
+    return compilePage(table, options, {
+      quote: (name) => this.quoteIdentifier(name),
+      tableName: this.tableName(table),
+      selectColumn: (column) => this.selectColumn(column),
+      // Key values go through their column's conversion, as in every other statement; the page
+      // size is a plain number.
+      bind: (n, column) => (column ? bindExpression(column, `:${n}`) : `:${n}`),
+      // Oracle has no row comparison.
+      rowComparison: false,
+      limitClause: (placeholder) => `FETCH FIRST ${placeholder} ROWS ONLY`,
+    });
+  }
+
+  countRows(table: TableInfo): CompiledStatement {
+    return countRowsStatement(this.tableName(table), (name) => this.quoteIdentifier(name));
+  }
+
+  /**
+   * How `selectByKeys` and `selectPage` read a column: through the codec's read expression (temporals
+   * through `TO_CHAR`), aliased to the column's name so rows come back keyed by it.
+   */
+  private selectColumn(column: ColumnInfo): string {
+    const quoted = this.quoteIdentifier(column.name);
+    const read = readExpression(column, quoted);
+    return read === quoted ? quoted : `${read} AS ${quoted}`;
   }
 
   private tableName(table: TableInfo): string {

@@ -5,11 +5,12 @@ import {
   keysFromIndexRows,
   namedKeysFromIndexRows,
   textField,
+  ALIASED_FOREIGN_KEY_FIELDS,
+  foreignKeyFromRows,
 } from '../catalog-rows.js';
 import type {
   ColumnInfo,
   ForeignKeyAction,
-  ForeignKeyInfo,
   IndexInfo,
   Introspector,
   SchemaTable,
@@ -168,7 +169,13 @@ export class PostgresIntrospector implements Introspector {
       uniqueKeys: keys.uniqueKeyInfo.map((k) => k.columns),
       ...(keys.primaryKeyName === undefined ? {} : { primaryKeyName: keys.primaryKeyName }),
       uniqueKeyInfo: keys.uniqueKeyInfo,
-      foreignKeys: groupRows(fkRows, 'name').map(toForeignKey),
+      foreignKeys: groupRows(fkRows, 'name').map((parts) =>
+        // pg_constraint's one-letter action codes.
+        foreignKeyFromRows(parts, ALIASED_FOREIGN_KEY_FIELDS, (first) => ({
+          onDelete: ACTIONS[textField(first, 'on_delete') ?? 'a'] ?? 'no action',
+          onUpdate: ACTIONS[textField(first, 'on_update') ?? 'a'] ?? 'no action',
+        })),
+      ),
       indexes: groupRows(indexRows, 'index_name').map((parts): IndexInfo => ({
         name: textField(parts[0]!, 'index_name') ?? '',
         columns: parts.map((p) => ({
@@ -205,20 +212,6 @@ export class PostgresIntrospector implements Introspector {
       keyRows,
     };
   }
-}
-
-/** One foreign key from its rows (in key order). */
-function toForeignKey(parts: readonly Record<string, unknown>[]): ForeignKeyInfo {
-  const first = parts[0]!;
-  return {
-    name: textField(first, 'name') ?? '',
-    columns: parts.map((p) => textField(p, 'column_name') ?? ''),
-    refSchema: textField(first, 'ref_schema') ?? '',
-    refTable: textField(first, 'ref_table') ?? '',
-    refColumns: parts.map((p) => textField(p, 'ref_column') ?? ''),
-    onDelete: ACTIONS[textField(first, 'on_delete') ?? 'a'] ?? 'no action',
-    onUpdate: ACTIONS[textField(first, 'on_update') ?? 'a'] ?? 'no action',
-  };
 }
 
 function toColumn(row: Record<string, unknown>, position: number): ColumnInfo {

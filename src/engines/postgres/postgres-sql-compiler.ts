@@ -46,6 +46,8 @@ const COMPARABLE = new Set([
  */
 export class PostgresSqlCompiler extends BaseSqlCompiler {
   protected readonly maxParams = 65_535;
+  /** `(a, b) > ($1, $2)` is an index condition on the primary key here. */
+  protected override readonly pageRowComparison = true;
 
   /** Double quotes, an embedded double quote doubled. */
   quoteIdentifier(name: string): string {
