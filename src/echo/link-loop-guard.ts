@@ -168,10 +168,12 @@ export class LinkLoopGuard implements ApplyGuard {
       `${this.to.name}:${route.target.schema.toLowerCase()}.${route.target.name.toLowerCase()}`,
     ].sort();
     const values = key.map((k) => canonicalValue(k.value, k.column, this.to.engine));
+    // Hex, not base64url: operators pass this id to `dbtwin breaker release`, and an id beginning
+    // with '-' would be read there as an option.
     return createHash('sha256')
       .update(JSON.stringify([ends, values]))
-      .digest('base64url')
-      .slice(0, 22);
+      .digest('hex')
+      .slice(0, 32);
   }
 }
 

@@ -325,6 +325,7 @@ describe('bidirectional replication: origins, echoes, loops', () => {
       const mine = rows.filter((r) => r.table.endsWith(`.${table}`));
       assert.equal(mine.length, 1, list.stdout);
       assert.deepEqual(mine[0]!.key, { id: 1 });
+      assert.match(mine[0]!.rowId, /^[0-9a-f]{32}$/, 'a row id never reads as a CLI option');
       assert.ok(mine[0]!.history.length >= maxFlips + 1, `history of ${mine[0]!.history.length} changes`);
       const links = new Set(mine[0]!.history.map((h) => h.link));
       assert.deepEqual([...links].sort(), [M2P, P2M].sort(), 'the history shows both directions');
