@@ -29,12 +29,16 @@ end
 return epoch
 `;
 
-/** Consumes pending fingerprints: each present one is taken once, with the older ones of its row. */
+/** Consumes pending fingerprints: each present one is taken once, and only that one. */
 export const CONSUME_ECHOES = `
 --[[
-  Takes each pending fingerprint: the change it came from is an echo. A row's echoes arrive in the
-  order its states were written, so states written before the one taken will never come back (their
-  write changed nothing, or its transaction rolled back) and are taken with it.
+  Takes each pending fingerprint: the change it came from is an echo. Only the state matched goes,
+  never the older ones of its row: the reverse link may still be reading changes captured before
+  this row's last writes, and a native change among them can have the very state (before and after)
+  of a later write. That native change is then dropped in the write's place and the write's own echo
+  goes on in its stead: the same values, later (a counter's increments still add up; another policy
+  may decide it against a newer row, which the convergence check settles). Taking the older states
+  too would let their echoes through as changes as well: a counter merged by delta counted them twice.
   A change read again (its batch's offsets were not committed: a rebalance, a crash) finds its
   fingerprint taken already; so each echo's Kafka offset is kept in its partition's verdict set until
   the offset is committed, and a change whose offset is there is an echo again, whoever reads it.
@@ -75,7 +79,8 @@ for i = 2, n + 1 do
       at = redis.call('LPOS', KEYS[i], state)
     end
     if at then
-      redis.call('LTRIM', KEYS[i], at + 1, -1)
+      -- The first occurrence of that state is the one found.
+      redis.call('LREM', KEYS[i], 1, redis.call('LINDEX', KEYS[i], at))
       if offset ~= '' then
         redis.call('ZADD', verdicts, tonumber(offset), offset)
         redis.call('PEXPIRE', verdicts, ttl)

@@ -75,8 +75,10 @@ const OFFLINE = 'offline';
  * Pending echo fingerprints (design §3.2). A link records the fingerprint of every row it is about to
  * write, before its target transaction commits; the reverse link consumes the fingerprint of every
  * change it reads, atomically (one Lua script per batch), and drops the change when one was pending.
- * Per row, pending states form a list in write order: taking one takes the older ones too, because a
- * row's echoes come back in the order it was written, so a state left behind was never captured.
+ * Per row, pending states form a list in write order, and a change takes only the state it matches:
+ * what the links drop as echoes is then, as a multiset of row transitions, exactly what they wrote
+ * (a native change with the state of a later write takes that write's place, and its echo goes on).
+ * A state whose transaction rolled back is released; one never captured waits out `ttlSeconds`.
  *
  * Redis holds the truth shared by every process. Each process also keeps a copy of what it recorded
  * (design §3: "if Redis is flushed or down, replication continues"):
@@ -277,8 +279,8 @@ export class EchoStore {
   }
 
   /**
-   * Takes the first local copy of the fingerprint's state that `usable` accepts, with the states
-   * recorded before it (mirroring the consume script). True when one was taken.
+   * Takes the first local copy of the fingerprint's state that `usable` accepts, and only that one
+   * (mirroring the consume script). True when one was taken.
    */
   private takeLocal(f: RowFingerprint, usable: (s: LocalState) => boolean): boolean {
     const states = this.local.get(f.rowKey);
@@ -288,7 +290,7 @@ export class EchoStore {
       f.state.endsWith('|') ? s.state.startsWith(f.state) : s.state === f.state;
     const at = states.findIndex((s) => matches(s) && usable(s));
     if (at < 0) return false;
-    states.splice(0, at + 1);
+    states.splice(at, 1);
     if (states.length === 0) this.local.delete(f.rowKey);
     return true;
   }
