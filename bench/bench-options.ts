@@ -30,6 +30,11 @@ export interface BenchOptions {
   readonly keepTopics: boolean;
   /** BENCH_HEAL: run dbtwin with the convergence check on (`rules.heal`), to see what it costs. Default off. */
   readonly heal: boolean;
+  /**
+   * BENCH_DBTWIN_NODE_FLAGS: V8/Node flags for the dbtwin process only (space-separated, e.g.
+   * `--max-old-space-size=160 --max-semi-space-size=8`), to see what a heap cap costs. Default none.
+   */
+  readonly dbtwinNodeFlags: readonly string[];
 }
 
 function intEnv(name: string, fallback: number, min = 0): number {
@@ -68,6 +73,7 @@ export function readOptions(): BenchOptions {
     cpuProfile: flagEnv('BENCH_CPU_PROF', false),
     keepTopics: flagEnv('BENCH_KEEP_TOPICS', false),
     heal: flagEnv('BENCH_HEAL', false),
+    dbtwinNodeFlags: (process.env['BENCH_DBTWIN_NODE_FLAGS'] ?? '').split(/\s+/).filter((f) => f !== ''),
   };
 }
 

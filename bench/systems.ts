@@ -120,6 +120,7 @@ export async function runDbtwin(options: {
     process.execPath,
     [
       ...(bench.cpuProfile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+      ...bench.dbtwinNodeFlags,
       CLI,
       'run',
       '--config',
