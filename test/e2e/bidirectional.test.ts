@@ -10,6 +10,8 @@ import {
   eventually,
   LocalPair,
   localDifferences,
+  M2P,
+  P2M,
   writeLocalConfig,
 } from '../support/replication-harness.js';
 import { runCli } from '../support/run-cli.js';
@@ -24,8 +26,6 @@ const CONVERGE_MS = Number(process.env['DBTWIN_E2E_CONVERGE_MS'] ?? 240_000);
 const IDLE_WITHIN_MS = 10_000;
 /** Operations per second and side of the 10k run: what two dbtwin processes sustain here with room to spare. */
 const RATE = Number(process.env['DBTWIN_E2E_BIDI_RATE'] ?? 300);
-const M2P = 'mariadb->postgres';
-const P2M = 'postgres->mariadb';
 const run = Date.now() % 1_000_000;
 /** PostgreSQL's workload inserts keys from here, MariaDB's from 1: disjoint keys. */
 const PG_FIRST_ID = 1_000_000_000;

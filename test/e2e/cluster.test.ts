@@ -13,6 +13,8 @@ import {
   eventually,
   LocalPair,
   localDifferences,
+  M2P,
+  P2M,
   writeLocalConfig,
 } from '../support/replication-harness.js';
 import { runCli } from '../support/run-cli.js';
@@ -24,8 +26,6 @@ import { prng, TypesWorkload } from '../support/types-table.js';
  * one's partitions move to the others within 30 s while writes go on, and `dbtwin pause|resume`
  * stops one link on every instance and starts it again with nothing lost.
  */
-const M2P = 'mariadb->postgres';
-const P2M = 'postgres->mariadb';
 const run = Date.now() % 1_000_000;
 const TABLE = `e2e_cluster_${run}`;
 const GROUP_PREFIX = `e2e-cluster-${run}`;

@@ -11,6 +11,8 @@ import {
   eventually,
   LocalPair,
   localDifferences,
+  M2P,
+  P2M,
   writeLocalConfig,
 } from '../support/replication-harness.js';
 import { runCli } from '../support/run-cli.js';
@@ -25,8 +27,6 @@ const OPS = Number(process.env['DBTWIN_E2E_CONFLICT_OPS'] ?? 5000);
 const KEYS = 20;
 const CONVERGE_MS = Number(process.env['DBTWIN_E2E_CONVERGE_MS'] ?? 240_000);
 const run = Date.now() % 1_000_000;
-const M2P = 'mariadb->postgres';
-const P2M = 'postgres->mariadb';
 
 interface ConflictCount {
   readonly table: string;

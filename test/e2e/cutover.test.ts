@@ -16,6 +16,8 @@ import {
   eventually,
   LocalPair,
   localDifferences,
+  M2P,
+  P2M,
   writeLocalConfig,
 } from '../support/replication-harness.js';
 import { runCli, type CliResult } from '../support/run-cli.js';
@@ -27,8 +29,6 @@ import { runCli, type CliResult } from '../support/run-cli.js';
  * PostgreSQL one by one; a move while the link back is paused is refused with the reason; app-1 is
  * rolled back and moved again; `finalize` stops mariadb->postgres; `verify` finds no divergent row.
  */
-const M2P = 'mariadb->postgres';
-const P2M = 'postgres->mariadb';
 const run = Date.now() % 1_000_000;
 const TABLE = `e2e_cutover_${run}`;
 const GROUP_PREFIX = `e2e-cutover-${run}`;

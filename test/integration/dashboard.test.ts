@@ -41,7 +41,7 @@ import {
   type TableFixture,
 } from '../support/debezium-fixtures.js';
 import { chromiumMissing, launchChromium } from '../support/chromium.js';
-import { localSide, writeSidesConfig } from '../support/replication-harness.js';
+import { localSide, M2P, P2M, writeSidesConfig } from '../support/replication-harness.js';
 
 const { redisUrl } = endpointsFromEnv();
 const run = randomUUID().slice(0, 8);
@@ -49,8 +49,6 @@ const prefix = `dash-${run}`;
 const table = `dash_${run}`;
 const M = { ...LOCAL_SIDES.mariadb.connection, database: 'dbtwin_scratch' };
 const P = { ...LOCAL_SIDES.postgres.connection, database: 'dbtwin_scratch' };
-const M2P = 'mariadb->postgres';
-const P2M = 'postgres->mariadb';
 /** Where the screenshot goes (git-ignored). */
 const OUTPUT = path.resolve('test-output');
 const SCREENSHOT = path.join(OUTPUT, 'dashboard.png');

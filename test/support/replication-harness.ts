@@ -81,6 +81,10 @@ export interface ConfigSideSpec {
   readonly tables: readonly string[];
 }
 
+/** The two links of the local configuration (`writeLocalConfig`), by name. */
+export const M2P = 'mariadb->postgres';
+export const P2M = 'postgres->mariadb';
+
 /**
  * A side on the local stack's MariaDB or PostgreSQL carrying `tables`, under another name, schema or
  * database when `overrides` say so (a MariaDB database the connector does not capture, for instance).
